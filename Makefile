@@ -1,0 +1,39 @@
+# Every target works from a fresh clone: `install` builds .venv and the generated protos,
+# and reruns only what changed (a stamp file tracks the dependency install).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROTOS := $(wildcard protos/*.proto)
+GENERATED := $(PROTOS:.proto=_pb2.py)
+
+.PHONY: install protos lint test demo bench clean
+
+install: $(STAMP) protos
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+protos: $(GENERATED)
+
+protos/%_pb2.py: protos/%.proto $(STAMP)
+	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $<
+
+lint: install
+	$(BIN)/ruff check app tests
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+demo: install
+	$(BIN)/python -m app.Demo
+
+bench: install
+	$(BIN)/python -m tests.Benchmarks.run_bench
+
+clean:
+	rm -rf $(VENV) protos/*_pb2.py protos/*_pb2.pyi protos/*_pb2_grpc.py .mypy_cache .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,22 @@
+from typing import NamedTuple
+
+from google.protobuf.message import Message
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+
+
+class GrpcInvocation(NamedTuple):
+    """A request after every check passed: exactly what will be sent.
+
+    Taking the request's values once, before the call, means a request object
+    whose methods compute their answers is asked only once, and retries or logs
+    see the same values that went on the wire. A NamedTuple because it is built
+    on every call and must cost next to nothing.
+    """
+
+    method: GrpcMethod
+    message: Message
+    metadata: MetadataPairs
+    timeout: float
+    trace_id: str

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TypeAlias
+
+import grpc
+import grpc.aio
+from google.protobuf.message import Message
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
+    GrpcClientClosed,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+
+_Callables: TypeAlias = "dict[GrpcMethod, grpc.aio.UnaryUnaryMultiCallable[Message, Message]]"
+_Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables]"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _close_now(channel: grpc.aio.Channel) -> None:
+    """Close an aio channel without an event loop to await on.
+
+    ``grpc.aio.Channel.close()`` without a grace period never suspends: it
+    cancels the active calls and destroys the channel synchronously. Driving the
+    coroutine by hand is what lets a synchronous ``close()`` (or one for a loop
+    that has already ended) free the connection right away. Should a later grpc
+    ever suspend there, the coroutine is dropped and the channel's own
+    ``__del__`` closes it instead.
+    """
+    closing = channel.close(None)
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    closing.close()
+
+
+class AsyncChannels:
+    """One ``grpc.aio`` channel per event loop, created inside that loop.
+
+    An aio channel belongs to the loop it was created in; using it from another
+    (the classic: a client built before ``asyncio.run``, or reused by a second
+    ``asyncio.run``) fails with "attached to a different loop" (grpc issue
+    32480). So channels are opened lazily per running loop and reused by every
+    call on it; those of loops that have ended are closed when the next one
+    opens, or at ``close()``.
+    """
+
+    def __init__(self, settings: GrpcClientSettings) -> None:
+        self._settings = settings
+        self._by_loop: dict[asyncio.AbstractEventLoop, _Entry] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[Message, Message]:
+        loop = asyncio.get_running_loop()
+        entry = self._by_loop.get(loop)
+        if entry is None:
+            entry = self._open(loop)
+        channel, callables = entry
+        found = callables.get(method)
+        if found is None:
+            found = callables[method] = channel.unary_unary(
+                method.path,
+                request_serializer=method.serializer(),
+                response_deserializer=method.deserializer(),
+                _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
+            )
+        return found
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> _Entry:
+        with self._lock:
+            if self._closed:
+                raise GrpcClientClosed(f"client for {self._settings.target} is closed")
+            for ended in [other for other in self._by_loop if other.is_closed()]:
+                _close_now(self._by_loop.pop(ended)[0])
+            channel = grpc.aio.insecure_channel(
+                self._settings.target,
+                options=self._settings.channel_options(),
+                compression=self._settings.compression,
+            )
+            entry = self._by_loop[loop] = (channel, {})
+        return entry
+
+    def close(self) -> None:
+        for loop, channel in self._take_all().items():
+            self._close_on(loop, channel)
+
+    async def aclose(self, grace: float | None) -> None:
+        """Like ``close()``, but this loop's in-flight calls get ``grace`` seconds to finish."""
+        channels = self._take_all()
+        own = channels.pop(asyncio.get_running_loop(), None)
+        for loop, channel in channels.items():
+            self._close_on(loop, channel)
+        if own is not None:
+            await own.close(grace)
+
+    def _take_all(self) -> dict[asyncio.AbstractEventLoop, grpc.aio.Channel]:
+        with self._lock:
+            self._closed = True
+            taken, self._by_loop = self._by_loop, {}
+        return {loop: channel for loop, (channel, _) in taken.items()}
+
+    @staticmethod
+    def _close_on(loop: asyncio.AbstractEventLoop, channel: grpc.aio.Channel) -> None:
+        if loop.is_running() and loop is not _running_loop():
+            try:
+                loop.call_soon_threadsafe(_close_now, channel)
+            except RuntimeError:
+                _close_now(channel)
+            return
+        _close_now(channel)

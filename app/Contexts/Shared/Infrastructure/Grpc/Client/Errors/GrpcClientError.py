@@ -1,0 +1,20 @@
+"""Root of what the client raises: misuse found before anything is sent.
+
+A server or transport failure is never raised; it comes back as a ``GrpcResponse``
+that is not successful. Everything below means the calling code must change::
+
+    Exception
+    └── GrpcClientError
+        ├── InvalidGrpcClientSettings (ValueError)  bad constructor arguments
+        ├── InvalidGrpcRequest                      the request object is unusable
+        │   ├── InvalidGrpcMessage (TypeError)      not a protobuf message, or the wrong one
+        │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject
+        │   └── InvalidGrpcTimeout (ValueError)     not a positive, finite number of seconds
+        ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
+        ├── UnsupportedGrpcMethod                   a streaming method
+        └── GrpcClientClosed (RuntimeError)         a call on a closed client
+"""
+
+
+class GrpcClientError(Exception):
+    """Base class, so callers can catch every client misuse in one clause."""

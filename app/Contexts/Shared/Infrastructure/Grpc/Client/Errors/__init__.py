@@ -1,0 +1,39 @@
+"""The client's exceptions, importable from one place (see ``GrpcClientError`` for the tree)."""
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
+    GrpcClientClosed,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientError import GrpcClientError
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage import (
+    InvalidGrpcMessage,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
+    InvalidGrpcMetadata,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
+    InvalidGrpcRequest,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
+    InvalidGrpcTimeout,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod import (
+    UnknownGrpcMethod,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
+    UnsupportedGrpcMethod,
+)
+
+__all__ = [
+    "GrpcClientClosed",
+    "GrpcClientError",
+    "InvalidGrpcClientSettings",
+    "InvalidGrpcMessage",
+    "InvalidGrpcMetadata",
+    "InvalidGrpcRequest",
+    "InvalidGrpcTimeout",
+    "UnknownGrpcMethod",
+    "UnsupportedGrpcMethod",
+]

@@ -1,0 +1,43 @@
+from collections.abc import Iterable, Iterator, Mapping
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import MetadataValue
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.SensitiveMetadata import (
+    SensitiveMetadata,
+)
+
+MetadataPairs = tuple[tuple[str, MetadataValue], ...]
+
+
+class GrpcMetadata(Mapping[str, MetadataValue]):
+    """Read-only metadata that keeps every value of a repeated key.
+
+    gRPC metadata is a list of pairs, not a dict: a server may send a key twice.
+    ``metadata["k"]`` gives the first value, as ``grpc.aio.Metadata`` does;
+    ``get_all("k")`` gives them all and ``pairs()`` the list as received.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, MetadataValue]] = ()) -> None:
+        self._pairs: MetadataPairs = tuple((key, value) for key, value in pairs)
+
+    def __getitem__(self, key: str) -> MetadataValue:
+        for candidate, value in self._pairs:
+            if candidate == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for key, _ in self._pairs))
+
+    def __len__(self) -> int:
+        return len({key for key, _ in self._pairs})
+
+    def get_all(self, key: str) -> tuple[MetadataValue, ...]:
+        return tuple(value for candidate, value in self._pairs if candidate == key)
+
+    def pairs(self) -> MetadataPairs:
+        return self._pairs
+
+    def __repr__(self) -> str:
+        return f"GrpcMetadata({list(SensitiveMetadata.redact(self._pairs))!r})"

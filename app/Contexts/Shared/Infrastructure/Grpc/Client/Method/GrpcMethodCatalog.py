@@ -1,0 +1,104 @@
+import re
+
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.descriptor import MethodDescriptor
+from google.protobuf.message import Message
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
+    InvalidGrpcRequest,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod import (
+    UnknownGrpcMethod,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
+    UnsupportedGrpcMethod,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+
+_SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_METHOD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_Key = tuple[str, str, type[Message] | None]
+
+
+class GrpcMethodCatalog:
+    """Finds what a ``service/method`` takes and returns, without a generated stub.
+
+    The protobuf descriptor pool already knows every service whose ``*_pb2``
+    module was imported, so the reply class is found there (service → method →
+    output type → class) once per path and cached. Failures are not cached: a
+    module imported later makes the same request work.
+    """
+
+    def __init__(self) -> None:
+        self._pool = descriptor_pool.Default()
+        self._methods: dict[_Key, GrpcMethod] = {}
+
+    def resolve(self, request: GrpcRequest) -> GrpcMethod:
+        key = (request.service_name(), request.method_name(), request.response_class())
+        try:
+            found = self._methods.get(key)
+        except TypeError as error:
+            raise InvalidGrpcRequest(
+                f"service and method names must be strings, got {key!r}"
+            ) from error
+        if found is None:
+            found = self._methods[key] = self._lookup(*key)
+        return found
+
+    def _lookup(self, service: str, method: str, declared: type[Message] | None) -> GrpcMethod:
+        if not (isinstance(service, str) and _SERVICE.fullmatch(service)):
+            raise InvalidGrpcRequest(f"service_name() {service!r} is not a qualified service name")
+        if not (isinstance(method, str) and _METHOD.fullmatch(method)):
+            raise InvalidGrpcRequest(f"method_name() {method!r} is not a method name")
+        if declared is not None and not (
+            isinstance(declared, type) and issubclass(declared, Message)
+        ):
+            raise InvalidGrpcRequest(
+                f"response_class() {declared!r} is not a protobuf message class"
+            )
+        path = f"/{service}/{method}"
+        descriptor = self._find(service, method, path)
+        if descriptor is not None:
+            return self._from_descriptor(descriptor, declared)
+        if declared is None:
+            raise UnknownGrpcMethod(
+                f"{path}: service {service!r} is not in the protobuf descriptor pool. Import its "
+                "generated module before calling (for example `import protos.user_pb2`), or "
+                "override response_class() on the request to name the reply's message class."
+            )
+        return GrpcMethod(service, method, None, declared)
+
+    def _find(self, service: str, method: str, path: str) -> MethodDescriptor | None:
+        try:
+            service_descriptor = self._pool.FindServiceByName(service)
+        except KeyError:
+            return None
+        found = service_descriptor.methods_by_name.get(method)
+        if found is None:
+            known = ", ".join(sorted(service_descriptor.methods_by_name)) or "none"
+            raise UnknownGrpcMethod(f"{path}: {service} has no method {method!r} (it has: {known})")
+        return found
+
+    @staticmethod
+    def _from_descriptor(
+        descriptor: MethodDescriptor, declared: type[Message] | None
+    ) -> GrpcMethod:
+        path = f"/{descriptor.containing_service.full_name}/{descriptor.name}"
+        if descriptor.client_streaming or descriptor.server_streaming:
+            raise UnsupportedGrpcMethod(
+                f"{path} is a streaming method; this client makes unary calls only "
+                "(streaming is not supported yet)"
+            )
+        output = descriptor.output_type
+        if declared is not None and declared.DESCRIPTOR.full_name != output.full_name:
+            raise InvalidGrpcRequest(
+                f"{path} returns {output.full_name}, but response_class() declares "
+                f"{declared.DESCRIPTOR.full_name}"
+            )
+        return GrpcMethod(
+            descriptor.containing_service.full_name,
+            descriptor.name,
+            message_factory.GetMessageClass(descriptor.input_type),
+            declared or message_factory.GetMessageClass(output),
+        )
