@@ -1,3 +1,4 @@
+import asyncio
 from time import perf_counter
 from types import TracebackType
 from typing import Self, cast
@@ -34,6 +35,9 @@ from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import Reque
 
 _METHODS = GrpcMethodCatalog()
 _OK = grpc.StatusCode.OK
+_CANCELLED_BY_CLOSE = GrpcResponse(
+    grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
+)
 
 
 class GrpcClient:
@@ -108,6 +112,10 @@ class GrpcClient:
             reply = await call
         except grpc.RpcError as error:
             response = GrpcResponse.from_rpc_error(error)
+        except asyncio.CancelledError:
+            if not self._closed_mid_call():
+                raise
+            response = _CANCELLED_BY_CLOSE
         else:
             response = GrpcResponse(
                 _OK, reply, "", await call.initial_metadata(), await call.trailing_metadata()
@@ -133,6 +141,16 @@ class GrpcClient:
             request.metadata(), RequestContext.get_trace_id()
         )
         return GrpcInvocation(method, message, metadata, seconds, trace_id)
+
+    def _closed_mid_call(self) -> bool:
+        """Tell a call cut short by ``close()`` apart from the caller's task being cancelled.
+
+        grpc.aio reports both as ``CancelledError``. Only the second belongs to
+        the caller; the first is answered as grpcio's blocking API answers it,
+        with a CANCELLED response.
+        """
+        task = asyncio.current_task()
+        return self._closed and not (task is not None and task.cancelling())
 
     def _closed_error(self) -> GrpcClientClosed:
         return GrpcClientClosed(f"client for {self._settings.target} is closed")

@@ -1,0 +1,353 @@
+import asyncio
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcClientClosed
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from protos import user_pb2
+from tests.conftest import Invoke
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+
+
+async def test_a_successful_call_returns_the_decoded_reply(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("7"))
+
+    assert response.is_success()
+    assert response.status_code() is grpc.StatusCode.OK
+    assert response.details() == ""
+    assert isinstance(response.message(), user_pb2.User)
+    assert response.message().name == "user 7"
+
+
+async def test_create_user_sends_the_request_fields(client: GrpcClient, invoke: Invoke) -> None:
+    request = ScriptedRequest(
+        method="CreateUser", message=user_pb2.CreateUserRequest(name="ana", email="a@x.io", age=30)
+    )
+
+    response = await invoke(client, request)
+
+    assert response.message() == user_pb2.User(id="u-ana", name="ana", email="a@x.io", age=30)
+
+
+async def test_a_server_error_is_a_response_with_code_details_and_metadata(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("404"))
+
+    assert not response.is_success()
+    assert response.status_code() is grpc.StatusCode.NOT_FOUND
+    assert response.details() == "user 404 not found"
+    assert response.message() is None
+    assert response.trailing_metadata()["x-error-code"] == "U404"
+
+
+async def test_initial_and_trailing_metadata_keep_repeated_keys_and_binary_values(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("meta"))
+
+    metadata = response.metadata()
+    assert response.initial_metadata()["x-initial"] == "i1"
+    assert metadata.get_all("x-rep") == ("a", "b")
+    assert metadata["x-rep"] == "a"
+    assert metadata["x-blob-bin"] == b"\x00\x01"
+    assert ("x-initial", "i1") in metadata.pairs()
+
+
+async def test_a_deadline_is_a_deadline_exceeded_response(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("slow", timeout=0.2))
+
+    assert response.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert not response.is_success()
+
+
+async def test_the_client_default_timeout_applies_when_the_request_has_none(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    with GrpcClient(server.target, default_timeout=0.2) as client:
+        response = await invoke(client, ScriptedRequest("slow"))
+
+    assert response.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_server_that_is_down_gives_unavailable_rather_than_waiting_for_the_deadline(
+    invoke: Invoke,
+) -> None:
+    with GrpcClient(f"127.0.0.1:{_closed_port()}") as client:
+        response = await invoke(client, ScriptedRequest("1", timeout=20.0))
+
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE
+    assert response.details()
+
+
+async def test_the_trace_id_of_the_current_context_is_sent(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope(trace_id="trace-0001-abcdef"):
+        response = await invoke(client, ScriptedRequest("1"))
+
+    assert server.service.received[-1]["x-trace-id"] == "trace-0001-abcdef"
+    assert response.trailing_metadata()["x-seen-trace-id"] == "trace-0001-abcdef"
+
+
+async def test_a_request_that_sets_its_own_trace_id_keeps_it(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope(trace_id="context-trace-id"):
+        await invoke(client, ScriptedRequest("1", metadata={"x-trace-id": "request-trace-id"}))
+
+    assert server.service.received[-1]["x-trace-id"] == "request-trace-id"
+    assert len([key for key in server.service.received[-1] if key == "x-trace-id"]) == 1
+
+
+async def test_outside_any_context_each_call_starts_its_own_trace(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    await invoke(client, ScriptedRequest("1"))
+    await invoke(client, ScriptedRequest("1"))
+
+    first, second = (seen["x-trace-id"] for seen in server.service.received)
+    assert first != second
+    assert len(str(first)) == 32
+
+
+async def test_request_metadata_reaches_the_server_and_none_values_are_left_out(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    metadata = {"x-client-version": "1.0", "x-client-ip": None, "x-blob-bin": b"\xff\x00"}
+
+    await invoke(client, ScriptedRequest("1", metadata=metadata))
+
+    received = server.service.received[-1]
+    assert received["x-client-version"] == "1.0"
+    assert received["x-blob-bin"] == b"\xff\x00"
+    assert "x-client-ip" not in received
+
+
+async def test_metadata_given_as_pairs_can_repeat_a_key(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    pairs = [("x-tag", "a"), ("x-tag", "b")]
+
+    await invoke(client, ScriptedRequest("1", metadata=pairs))
+
+    tags = [value for key, value in server.service.received_pairs[-1] if key == "x-tag"]
+    assert tags == ["a", "b"]
+
+
+def test_sixteen_threads_share_one_client_over_one_connection(
+    client: GrpcClient, server: RunningServer
+) -> None:
+    def work(thread_number: int) -> list[bool]:
+        trace_id = f"thread-{thread_number:02d}-trace"
+        with RequestContext.scope(trace_id=trace_id):
+            return [
+                client.call(ScriptedRequest(str(i))).trailing_metadata()["x-seen-trace-id"]
+                == trace_id
+                for i in range(25)
+            ]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = [ok for batch in pool.map(work, range(16)) for ok in batch]
+
+    assert len(results) == 400
+    assert all(results)
+    assert len(set(server.service.peers)) == 1
+
+
+async def test_two_hundred_gathered_async_calls_share_one_connection(
+    client: GrpcClient, server: RunningServer
+) -> None:
+    responses = await asyncio.gather(
+        *(client.call_async(ScriptedRequest(str(i))) for i in range(200))
+    )
+
+    assert [response.message().id for response in responses] == [str(i) for i in range(200)]
+    assert len(set(server.service.peers)) == 1
+
+
+async def test_trace_ids_stay_apart_across_thirty_concurrent_tasks(client: GrpcClient) -> None:
+    async def task(number: int) -> list[str]:
+        with RequestContext.scope(trace_id=f"task-{number:02d}-trace"):
+            seen = []
+            for _ in range(3):
+                response = await client.call_async(ScriptedRequest("1"))
+                seen.append(str(response.trailing_metadata()["x-seen-trace-id"]))
+                await asyncio.sleep(0)
+            return seen
+
+    results = await asyncio.gather(*(task(number) for number in range(30)))
+
+    assert results == [[f"task-{number:02d}-trace"] * 3 for number in range(30)]
+
+
+def test_a_client_built_outside_any_loop_works_across_successive_event_loops(
+    server: RunningServer,
+) -> None:
+    client = GrpcClient(server.target)
+
+    async def one_call() -> str:
+        return str((await client.call_async(ScriptedRequest("9"))).message().name)
+
+    try:
+        names = [asyncio.run(one_call()) for _ in range(3)]
+        sync_name = client.call(ScriptedRequest("9")).message().name
+    finally:
+        client.close()
+
+    assert names == ["user 9"] * 3
+    assert sync_name == "user 9"
+
+
+def test_close_inside_a_running_loop_is_clean_and_final(server: RunningServer) -> None:
+    async def seed_example_3() -> str:
+        client = GrpcClient(server.target)
+        try:
+            response = await client.call_async(ScriptedRequest("3"))
+            return str(response.message().name)
+        finally:
+            client.close()
+
+    assert asyncio.run(seed_example_3()) == "user 3"
+
+
+async def test_a_closed_client_refuses_calls_without_sending(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    await invoke(client, ScriptedRequest("1"))
+    client.close()
+    client.close()
+
+    with pytest.raises(GrpcClientClosed, match="closed"):
+        await invoke(client, ScriptedRequest("1"))
+    assert len(server.service.received) == 1
+
+
+async def test_aclose_waits_for_calls_in_flight_within_the_grace_period(
+    server: RunningServer,
+) -> None:
+    client = GrpcClient(server.target)
+    in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("2")))
+    await asyncio.sleep(0)
+
+    await client.aclose(grace=5.0)
+
+    assert (await in_flight).is_success()
+    with pytest.raises(GrpcClientClosed):
+        await client.call_async(ScriptedRequest("2"))
+
+
+async def test_context_managers_close_the_client(server: RunningServer) -> None:
+    with GrpcClient(server.target) as sync_client:
+        assert sync_client.call(ScriptedRequest("1")).is_success()
+    async with GrpcClient(server.target) as async_client:
+        assert (await async_client.call_async(ScriptedRequest("1"))).is_success()
+
+    with pytest.raises(GrpcClientClosed):
+        sync_client.call(ScriptedRequest("1"))
+    with pytest.raises(GrpcClientClosed):
+        await async_client.call_async(ScriptedRequest("1"))
+
+
+def _wait_until_received(server: RunningServer, count: int) -> None:
+    for _ in range(1000):
+        if len(server.service.received) >= count:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError(f"the server never received {count} calls")
+
+
+def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_there(
+    server: RunningServer,
+) -> None:
+    client = GrpcClient(server.target)
+    loop = asyncio.new_event_loop()
+    outcome: list[object] = []
+
+    async def slow_call_then_another() -> None:
+        outcome.append((await client.call_async(ScriptedRequest("slow"))).status_code())
+        try:
+            await client.call_async(ScriptedRequest("4"))
+        except GrpcClientClosed:
+            outcome.append("closed")
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(slow_call_then_another(),))
+    thread.start()
+    _wait_until_received(server, 1)
+    client.close()
+    thread.join(10)
+    loop.close()
+
+    assert outcome == [grpc.StatusCode.CANCELLED, "closed"]
+
+
+async def test_close_cancels_a_call_in_flight_on_the_same_loop_with_a_cancelled_response(
+    client: GrpcClient, server: RunningServer
+) -> None:
+    in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("slow")))
+    await asyncio.to_thread(_wait_until_received, server, 1)
+
+    client.close()
+    response = await in_flight
+
+    assert response.status_code() is grpc.StatusCode.CANCELLED
+    assert "closed" in response.details()
+
+
+async def test_cancelling_the_callers_task_still_cancels_it(client: GrpcClient) -> None:
+    in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("slow")))
+    await asyncio.sleep(0.05)
+
+    in_flight.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await in_flight
+
+
+def test_close_cancels_a_blocking_call_in_flight_in_another_thread(server: RunningServer) -> None:
+    client = GrpcClient(server.target)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        in_flight = pool.submit(client.call, ScriptedRequest("slow"))
+        _wait_until_received(server, 1)
+        client.close()
+        response = in_flight.result(10)
+
+    assert response.status_code() is grpc.StatusCode.CANCELLED
+
+
+async def test_a_reply_over_the_receive_limit_is_resource_exhausted(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    with GrpcClient(server.target, max_receive_message_length=1024) as client:
+        small = await invoke(client, ScriptedRequest("1"))
+        big = await invoke(client, ScriptedRequest("big"))
+
+    assert small.is_success()
+    assert big.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_channel_options_and_compression_reach_the_channel(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    options = {"grpc.primary_user_agent": "orders-api/2.1"}
+    with GrpcClient(server.target, compression="gzip", options=options) as client:
+        response = await invoke(client, ScriptedRequest("1"))
+
+    assert response.is_success()
+    assert str(server.service.received[-1]["user-agent"]).startswith("orders-api/2.1")

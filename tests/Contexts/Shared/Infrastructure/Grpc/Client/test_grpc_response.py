@@ -1,0 +1,60 @@
+from unittest.mock import Mock
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from protos import user_pb2
+
+
+def test_a_response_cannot_be_changed_after_the_fact() -> None:
+    response = GrpcResponse(grpc.StatusCode.OK, user_pb2.User(id="1"))
+
+    with pytest.raises(AttributeError, match="immutable"):
+        response._status_code = grpc.StatusCode.INTERNAL  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        del response._message
+    assert response.is_success()
+
+
+def test_the_repr_names_the_outcome_and_never_shows_secrets_or_the_message_body() -> None:
+    response = GrpcResponse(
+        grpc.StatusCode.OK,
+        user_pb2.User(id="1", email="private@example.com"),
+        trailing_metadata=(("set-cookie", "session=abc123"), ("x-request-id", "r-1")),
+    )
+
+    text = repr(response)
+
+    assert "OK" in text
+    assert "User" in text
+    assert "x-request-id" in text
+    assert "abc123" not in text
+    assert "private@example.com" not in text
+
+
+def test_a_failed_response_shows_its_details_and_has_no_message() -> None:
+    response = GrpcResponse(grpc.StatusCode.UNAVAILABLE, details="connection refused")
+
+    assert "UNAVAILABLE" in repr(response)
+    assert "connection refused" in repr(response)
+    assert response.message() is None
+    assert not response.is_success()
+
+
+def test_an_rpc_error_that_is_not_a_call_still_becomes_a_response() -> None:
+    response = GrpcResponse.from_rpc_error(grpc.RpcError("odd transport failure"))
+
+    assert response.status_code() is grpc.StatusCode.UNKNOWN
+    assert response.details() == "odd transport failure"
+
+
+def test_it_can_be_mocked_with_spec_as_the_seed_tests_do() -> None:
+    mock_response = Mock(spec=GrpcResponse)
+    mock_response.is_success.return_value = False
+    mock_response.status_code.return_value = grpc.StatusCode.NOT_FOUND
+    mock_response.details.return_value = "User not found"
+
+    assert mock_response.status_code() is grpc.StatusCode.NOT_FOUND
+    with pytest.raises(AttributeError):
+        mock_response.no_such_method()

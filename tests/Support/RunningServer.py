@@ -1,0 +1,32 @@
+from collections.abc import Iterator
+from concurrent import futures
+from contextlib import contextmanager
+
+import grpc
+
+from protos import user_pb2_grpc
+from tests.Support.RecordingUserService import RecordingUserService
+
+
+class RunningServer:
+    """A real grpc server on 127.0.0.1 with a free port, for tests to call over the network."""
+
+    def __init__(self, service: RecordingUserService, target: str, server: grpc.Server) -> None:
+        self.service = service
+        self.target = target
+        self.server = server
+
+    @staticmethod
+    @contextmanager
+    def start(
+        *handlers: grpc.GenericRpcHandler, port: int = 0, workers: int = 32
+    ) -> Iterator["RunningServer"]:
+        service = RecordingUserService()
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), handlers=handlers)
+        user_pb2_grpc.add_UserServiceServicer_to_server(service, server)
+        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+        server.start()
+        try:
+            yield RunningServer(service, f"127.0.0.1:{bound}", server)
+        finally:
+            server.stop(None).wait()

@@ -1,0 +1,35 @@
+"""The import paths the spec's examples use are public API: they must keep working."""
+
+import importlib
+
+import pytest
+
+SEED_PATHS = [
+    ("app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient", "GrpcClient"),
+    ("app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest", "GrpcRequest"),
+    ("app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest", "BaseGrpcRequest"),
+    ("app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse", "GrpcResponse"),
+    ("app.Contexts.Shared.Infrastructure.Http.Context.RequestContext", "RequestContext"),
+    (
+        "app.Contexts.Shared.Infrastructure.Http.Middleware.RequestContextMiddleware",
+        "RequestContextMiddleware",
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "name"), SEED_PATHS)
+def test_each_class_lives_in_the_module_named_after_it(module: str, name: str) -> None:
+    cls = getattr(importlib.import_module(module), name)
+
+    assert cls.__name__ == name
+    assert cls.__module__ == module
+
+
+def test_the_errors_package_exports_exactly_the_error_tree() -> None:
+    errors = importlib.import_module("app.Contexts.Shared.Infrastructure.Grpc.Client.Errors")
+    root = errors.GrpcClientError
+
+    assert sorted(errors.__all__) == sorted(
+        name for name in dir(errors) if isinstance(getattr(errors, name), type)
+    )
+    assert all(issubclass(getattr(errors, name), root) for name in errors.__all__)
