@@ -1,4 +1,6 @@
 import asyncio
+import contextlib
+import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -351,3 +353,59 @@ async def test_channel_options_and_compression_reach_the_channel(
 
     assert response.is_success()
     assert str(server.service.received[-1]["user-agent"]).startswith("orders-api/2.1")
+
+
+def _connections_to(port: int) -> int:
+    """Established TCP connections this process holds towards ``port`` (client side only)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):
+            inodes.add(os.readlink(f"/proc/self/fd/{fd}").removeprefix("socket:[").rstrip("]"))
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                count += remote_port == port and fields[3] == "01" and fields[9] in inodes
+    return count
+
+
+def _settled_connections_to(port: int) -> int:
+    """grpc closes sockets on its own threads: give it a moment before counting."""
+    for _ in range(200):
+        if _connections_to(port) == 0:
+            return 0
+        threading.Event().wait(0.01)
+    return _connections_to(port)
+
+
+def test_closing_releases_every_connection_the_client_opened(server: RunningServer) -> None:
+    """The clients stay referenced, so only close(), not garbage collection, can free them."""
+    port = int(server.target.rsplit(":", 1)[1])
+    kept: list[GrpcClient] = []
+
+    def use_and_close(close_inside_the_loop: bool) -> None:
+        client = GrpcClient(server.target)
+        kept.append(client)
+        client.call(ScriptedRequest("1"))
+
+        async def call_async() -> None:
+            try:
+                await client.call_async(ScriptedRequest("1"))
+            finally:
+                if close_inside_the_loop:
+                    client.close()
+
+        asyncio.run(call_async())
+        client.close()
+
+    for round_number in range(10):
+        use_and_close(close_inside_the_loop=round_number % 2 == 0)
+    open_while_in_use = GrpcClient(server.target)
+    open_while_in_use.call(ScriptedRequest("1"))
+    assert _connections_to(port) >= 1
+    open_while_in_use.close()
+
+    assert _settled_connections_to(port) == 0
+    assert len(kept) == 10
