@@ -128,8 +128,8 @@ class GrpcClient:
             raise self._closed_error()
         if not isinstance(request, GrpcRequest):
             raise InvalidGrpcRequest(f"expected a GrpcRequest, got {type(request).__qualname__}")
+        message = request.message()  # first: the seed's requests import their *_pb2 module in it
         method = _METHODS.resolve(request)
-        message = request.message()
         method.check(message)
         timeout = request.timeout()
         seconds = (

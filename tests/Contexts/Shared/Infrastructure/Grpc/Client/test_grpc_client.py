@@ -2,8 +2,12 @@ import asyncio
 import contextlib
 import os
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import grpc
 import pytest
@@ -409,3 +413,42 @@ def test_closing_releases_every_connection_the_client_opened(server: RunningServ
 
     assert _settled_connections_to(port) == 0
     assert len(kept) == 10
+
+
+def test_a_request_may_import_its_protobuf_module_inside_message(server: RunningServer) -> None:
+    """The seed's requests import their *_pb2 module in message(); a fresh process shows it."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+        from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+
+        class CreateUserGrpcRequest(BaseGrpcRequest):
+            def service_name(self):
+                return "user.UserService"
+
+            def method_name(self):
+                return "CreateUser"
+
+            def message(self):
+                from protos.user_pb2 import CreateUserRequest
+                return CreateUserRequest(name="lazy")
+
+        assert "protos.user_pb2" not in sys.modules
+        with GrpcClient("{server.target}") as client:
+            print("created", client.call(CreateUserGrpcRequest()).message().id)
+        """
+    )
+    repository = Path(__file__).resolve().parents[6]
+
+    ran = subprocess.run(  # noqa: S603  # our own interpreter and script
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=repository,
+        check=False,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[-1] == "created u-lazy"

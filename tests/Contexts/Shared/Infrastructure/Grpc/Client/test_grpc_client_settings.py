@@ -15,10 +15,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import Gr
         pytest.param({"target": "host :1"}, "target must be an address", id="space-in-target"),
         pytest.param({"target": None}, "target must be an address", id="target-none"),
         pytest.param(
-            {"default_timeout": 0}, "default_timeout must be a positive", id="zero-timeout"
+            {"default_timeout": 0}, "default_timeout must be a number of seconds", id="zero-timeout"
         ),
         pytest.param(
-            {"default_timeout": None}, "default_timeout must be a positive", id="no-timeout"
+            {"default_timeout": None},
+            "default_timeout must be a number of seconds",
+            id="no-timeout",
         ),
         pytest.param({"compression": "brotli"}, "compression must be", id="unknown-compression"),
         pytest.param(

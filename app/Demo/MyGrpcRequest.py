@@ -1,0 +1,15 @@
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+from protos.my_pb2 import MyRequest
+
+
+class MyGrpcRequest(BaseGrpcRequest):
+    """``my.Service/MyMethod``: the server answers with the trace id it received."""
+
+    def service_name(self) -> str:
+        return "my.Service"
+
+    def method_name(self) -> str:
+        return "MyMethod"
+
+    def message(self) -> MyRequest:
+        return MyRequest()

@@ -1,0 +1,5 @@
+from app.Demo.DemoLogging import DemoLogging
+from app.Demo.DemoScenario import DemoScenario
+
+DemoLogging.configure()
+raise SystemExit(DemoScenario().run())
