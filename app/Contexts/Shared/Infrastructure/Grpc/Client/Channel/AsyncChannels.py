@@ -8,6 +8,7 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
@@ -82,11 +83,7 @@ class AsyncChannels:
                 raise GrpcClientClosed(f"client for {self._settings.target} is closed")
             for ended in [other for other in self._by_loop if other.is_closed()]:
                 _close_now(self._by_loop.pop(ended)[0])
-            channel = grpc.aio.insecure_channel(
-                self._settings.target,
-                options=self._settings.channel_options(),
-                compression=self._settings.compression,
-            )
+            channel = ChannelFactory.aio(self._settings)
             entry = self._by_loop[loop] = (channel, {})
         return entry
 

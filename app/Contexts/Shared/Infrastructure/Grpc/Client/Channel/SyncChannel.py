@@ -5,6 +5,7 @@ import threading
 import grpc
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
@@ -41,11 +42,7 @@ class SyncChannel:
             if self._closed:
                 raise GrpcClientClosed(f"client for {self._settings.target} is closed")
             if self._channel is None:
-                self._channel = grpc.insecure_channel(
-                    self._settings.target,
-                    options=self._settings.channel_options(),
-                    compression=self._settings.compression,
-                )
+                self._channel = ChannelFactory.sync(self._settings)
             found = self._callables.get(method)
             if found is None:
                 found = self._callables[method] = self._channel.unary_unary(
