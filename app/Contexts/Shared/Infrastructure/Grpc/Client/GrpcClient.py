@@ -9,6 +9,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import Grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.AsyncChannels import AsyncChannels
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelReadiness import (
+    ChannelReadiness,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SyncChannel import SyncChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
@@ -154,6 +157,24 @@ class GrpcClient:
 
     def _closed_error(self) -> GrpcClientClosed:
         return GrpcClientClosed(f"client for {self._settings.target} is closed")
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the connection calls use; ``False`` if it never came.
+
+        For start-up checks. A bool because an absent server is a state to report,
+        not a mistake to raise (see ``ChannelReadiness``); a bad timeout raises
+        ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``.
+        """
+        return ChannelReadiness.wait(self._sync.channel, timeout)
+
+    async def wait_until_ready_async(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """``wait_until_ready`` for this event loop's channel, the one ``call_async`` uses here.
+
+        It takes a timeout, which ruff's ASYNC109 advises against, because running
+        out of time is an answer here (``False``); under ``asyncio.timeout`` it would
+        be a cancellation instead.
+        """
+        return await ChannelReadiness.wait_async(self._async.channel, timeout)
 
     def close(self) -> None:
         """Close every connection; safe from sync code, inside a running loop, and twice."""

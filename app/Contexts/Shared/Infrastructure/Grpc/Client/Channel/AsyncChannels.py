@@ -77,6 +77,11 @@ class AsyncChannels:
             )
         return found
 
+    def channel(self) -> grpc.aio.Channel:
+        """This loop's channel itself, for what a multicallable cannot do: wait to connect."""
+        loop = asyncio.get_running_loop()
+        return (self._by_loop.get(loop) or self._open(loop))[0]
+
     def _open(self, loop: asyncio.AbstractEventLoop) -> _Entry:
         with self._lock:
             if self._closed:

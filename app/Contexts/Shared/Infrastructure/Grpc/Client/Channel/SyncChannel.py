@@ -37,21 +37,30 @@ class SyncChannel:
             found = self._create(method)
         return found
 
+    def channel(self) -> grpc.Channel:
+        """The grpc channel itself, for what a multicallable cannot do: wait to connect."""
+        with self._lock:
+            return self._opened()
+
     def _create(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[Message, Message]:
         with self._lock:
-            if self._closed:
-                raise GrpcClientClosed(f"client for {self._settings.target} is closed")
-            if self._channel is None:
-                self._channel = ChannelFactory.sync(self._settings)
+            channel = self._opened()
             found = self._callables.get(method)
             if found is None:
-                found = self._callables[method] = self._channel.unary_unary(
+                found = self._callables[method] = channel.unary_unary(
                     method.path,
                     request_serializer=method.serializer(),
                     response_deserializer=method.deserializer(),
                     _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
                 )
         return found
+
+    def _opened(self) -> grpc.Channel:
+        if self._closed:
+            raise GrpcClientClosed(f"client for {self._settings.target} is closed")
+        if self._channel is None:
+            self._channel = ChannelFactory.sync(self._settings)
+        return self._channel
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,28 @@
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+
+
+class SyncOrAsync:
+    """Drives a client through its blocking methods or through their async twins.
+
+    A test written against this runs both ways from one body (a fixture picks the
+    side), so the two APIs cannot drift apart. Arguments are passed on untouched,
+    wrong ones included, since some tests are about refusing them.
+    """
+
+    def __init__(self, side: str) -> None:
+        self.side = side
+
+    async def call(self, client: GrpcClient, request: GrpcRequest) -> GrpcResponse:
+        if self.side == "sync":
+            return client.call(request)
+        return await client.call_async(request)
+
+    async def wait_until_ready(self, client: GrpcClient, timeout: object) -> bool:
+        if self.side == "sync":
+            return client.wait_until_ready(timeout)  # type: ignore[arg-type]
+        return await client.wait_until_ready_async(timeout)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return self.side
