@@ -1,6 +1,9 @@
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
+    HealthCheckResult,
+)
 
 
 class SyncOrAsync:
@@ -23,6 +26,13 @@ class SyncOrAsync:
         if self.side == "sync":
             return client.wait_until_ready(timeout)  # type: ignore[arg-type]
         return await client.wait_until_ready_async(timeout)  # type: ignore[arg-type]
+
+    async def check_health(
+        self, client: GrpcClient, service: object = "", timeout: object = None
+    ) -> HealthCheckResult:
+        if self.side == "sync":
+            return client.check_health(service, timeout=timeout)  # type: ignore[arg-type]
+        return await client.check_health_async(service, timeout=timeout)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return self.side

@@ -28,6 +28,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcRequest import (
+    HealthCheckGrpcRequest,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
+    HealthCheckResult,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
 )
@@ -167,14 +173,32 @@ class GrpcClient:
         """
         return ChannelReadiness.wait(self._sync.channel, timeout)
 
-    async def wait_until_ready_async(self, timeout: float) -> bool:  # noqa: ASYNC109
-        """``wait_until_ready`` for this event loop's channel, the one ``call_async`` uses here.
-
-        It takes a timeout, which ruff's ASYNC109 advises against, because running
-        out of time is an answer here (``False``); under ``asyncio.timeout`` it would
-        be a cancellation instead.
-        """
+    async def wait_until_ready_async(
+        self,
+        timeout: float,  # noqa: ASYNC109  # running out of time is an answer (False), not a cancel
+    ) -> bool:
+        """``wait_until_ready`` for this event loop's channel, the one ``call_async`` uses here."""
         return await ChannelReadiness.wait_async(self._async.channel, timeout)
+
+    def check_health(self, service: str = "", *, timeout: float | None = None) -> HealthCheckResult:
+        """Ask the server's grpc.health.v1 service about ``service`` ("" is the whole server).
+
+        The answer is a ``HealthCheckResult`` whatever the server does, even when it
+        has no health service or cannot be reached. ``timeout`` (seconds) defaults to
+        the client's ``default_timeout``; a probe usually wants far less.
+        """
+        request = HealthCheckGrpcRequest(service, timeout)
+        return HealthCheckResult.from_response(service, self.call(request))
+
+    async def check_health_async(
+        self,
+        service: str = "",
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109  # the call's gRPC deadline, sent along
+    ) -> HealthCheckResult:
+        """``check_health`` through ``call_async``, on this event loop's channel."""
+        request = HealthCheckGrpcRequest(service, timeout)
+        return HealthCheckResult.from_response(service, await self.call_async(request))
 
     def close(self) -> None:
         """Close every connection; safe from sync code, inside a running loop, and twice."""
