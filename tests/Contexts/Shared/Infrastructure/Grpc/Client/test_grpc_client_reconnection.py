@@ -1,0 +1,51 @@
+"""A server that goes away and comes back on the same port, with the same client throughout."""
+
+from time import perf_counter
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthStatus import HealthStatus
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+from tests.Support.SyncOrAsync import SyncOrAsync
+
+
+@pytest.fixture(params=["sync", "async"])
+def side(request: pytest.FixtureRequest) -> SyncOrAsync:
+    return SyncOrAsync(request.param)
+
+
+async def test_the_same_client_recovers_by_itself_when_its_server_restarts_on_the_same_port(
+    side: SyncOrAsync,
+) -> None:
+    with RunningServer.start() as first:
+        port = first.port
+        # A hang while the server is down would surface as DEADLINE_EXCEEDED after 10 s.
+        client = GrpcClient(first.target, default_timeout=10.0)
+        before = await side.call(client, ScriptedRequest("1"))
+    try:
+        while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(3)]
+        health_while_down = await side.check_health(client)
+        ready_while_down = await side.wait_until_ready(client, 0.2)
+        with RunningServer.start(port=port) as second:
+            restarted = perf_counter()
+            ready = await side.wait_until_ready(client, 60.0)
+            recovery = perf_counter() - restarted
+            after = await side.call(client, ScriptedRequest("2"))
+            health_after = await side.check_health(client)
+    finally:
+        client.close()
+    # Measured, not asserted (no wall-clock limits in tests): see it with pytest -rP.
+    print(f"{side}: ready {recovery:.3f} s after the server restarted on port {port}")  # noqa: T201
+
+    assert before.is_success()
+    assert [r.status_code() for r in while_down] == [grpc.StatusCode.UNAVAILABLE] * 3
+    assert health_while_down.status is HealthStatus.UNREACHABLE
+    assert ready_while_down is False
+    assert ready is True
+    assert after.is_success()
+    assert after.message().name == "user 2"
+    assert len(second.service.received) == 1  # answered by the restarted server
+    assert health_after.is_serving()
