@@ -23,6 +23,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout im
     InvalidGrpcTimeout,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
+    DEFAULT_MAX_RECONNECT_BACKOFF,
     ChannelOptionsInput,
     GrpcClientSettings,
 )
@@ -68,6 +69,7 @@ class GrpcClient:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
     ) -> None:
         self._settings = GrpcClientSettings.create(
             target,
@@ -76,6 +78,7 @@ class GrpcClient:
             max_receive_message_length=max_receive_message_length,
             compression=compression,
             options=options,
+            max_reconnect_backoff=max_reconnect_backoff,
         )
         self._sync = SyncChannel(self._settings)
         self._async = AsyncChannels(self._settings)

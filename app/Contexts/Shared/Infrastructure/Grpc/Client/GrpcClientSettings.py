@@ -1,5 +1,6 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from numbers import Real
 
 import grpc
 
@@ -18,6 +19,10 @@ _COMPRESSION_NAMES = {
 }
 _SEND_LIMIT = "grpc.max_send_message_length"
 _RECEIVE_LIMIT = "grpc.max_receive_message_length"
+_RECONNECT_BACKOFF = "grpc.max_reconnect_backoff_ms"
+DEFAULT_MAX_RECONNECT_BACKOFF = 5.0
+# grpc takes the backoff as a C int of milliseconds: from 1 ms to a little under 25 days.
+_BACKOFF_RANGE = (0.001, (2**31 - 1) / 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,15 @@ class GrpcClientSettings:
     compression name, options as a dict) and every field is checked before the
     object is frozen. ``options`` passes anything else straight to grpc, but may
     not contradict a dedicated field.
+
+    ``max_reconnect_backoff`` caps grpc's wait between attempts to reconnect to a
+    server that went away. Until its next attempt every call fails at once with
+    UNAVAILABLE, and grpc's own cap is 120 s, so a client can stay "down" for up
+    to two minutes after its restarted server is back (measured against a real
+    restart: 6-8 s after a 10 s outage, 12-16 s after a 30 s one). Between the
+    services of one deployment that is all loss, so the default cap is 5 s:
+    back within about 6 s (5 s plus grpc's 20% jitter), while attempts still
+    back off (1, 1.6, 2.6, 4.1 s...). ``None`` keeps grpc's own schedule.
     """
 
     target: str
@@ -37,6 +51,7 @@ class GrpcClientSettings:
     max_receive_message_length: int | None = None
     compression: grpc.Compression | None = None
     options: ChannelOptions = ()
+    max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF
 
     @classmethod
     def create(
@@ -48,6 +63,7 @@ class GrpcClientSettings:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -56,6 +72,7 @@ class GrpcClientSettings:
             max_receive_message_length,
             cls._compression(compression),
             cls._options(options),
+            cls._backoff(max_reconnect_backoff),
         )
 
     def __post_init__(self) -> None:
@@ -74,18 +91,27 @@ class GrpcClientSettings:
                     f"{name} must be a positive int, -1 for no limit, or None"
                 )
         named = {key for key, _ in self.options}
-        for option, value in self._limits():
+        for option, setting, value in self._dedicated():
             if value is not None and option in named:
-                raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+                raise InvalidGrpcClientSettings(
+                    f"{option} is set both as a setting and in options; "
+                    f"use {setting}= alone, or {setting}=None and the option"
+                )
 
     def channel_options(self) -> ChannelOptions:
-        limits = tuple((key, value) for key, value in self._limits() if value is not None)
+        limits = tuple((key, value) for key, _, value in self._dedicated() if value is not None)
         return (*self.options, *limits)
 
-    def _limits(self) -> tuple[tuple[str, int | None], ...]:
+    def _dedicated(self) -> tuple[tuple[str, str, int | None], ...]:
+        backoff = self.max_reconnect_backoff
         return (
-            (_SEND_LIMIT, self.max_send_message_length),
-            (_RECEIVE_LIMIT, self.max_receive_message_length),
+            (_SEND_LIMIT, "max_send_message_length", self.max_send_message_length),
+            (_RECEIVE_LIMIT, "max_receive_message_length", self.max_receive_message_length),
+            (
+                _RECONNECT_BACKOFF,
+                "max_reconnect_backoff",
+                None if backoff is None else round(backoff * 1000),
+            ),
         )
 
     @staticmethod
@@ -97,6 +123,18 @@ class GrpcClientSettings:
         raise InvalidGrpcClientSettings(
             f"compression must be a grpc.Compression or one of {sorted(_COMPRESSION_NAMES)}, "
             f"got {value!r}"
+        )
+
+    @staticmethod
+    def _backoff(value: float | None) -> float | None:
+        low, high = _BACKOFF_RANGE
+        if value is None:
+            return None
+        if isinstance(value, Real) and not isinstance(value, bool) and low <= value <= high:
+            return float(value)
+        raise InvalidGrpcClientSettings(
+            f"max_reconnect_backoff must be None (grpc's own schedule) or seconds from {low} "
+            f"to {high:.0f}, got {value!r}"
         )
 
     @staticmethod

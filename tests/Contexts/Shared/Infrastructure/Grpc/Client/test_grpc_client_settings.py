@@ -38,6 +38,19 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import Gr
             "set both as a setting and in options",
             id="contradicting-limit",
         ),
+        *(
+            pytest.param(
+                {"max_reconnect_backoff": value},
+                "max_reconnect_backoff must be None .grpc's own schedule. or seconds from 0.001",
+                id=f"backoff-{value!r}",
+            )
+            for value in (0, 0.0001, -1.0, float("nan"), float("inf"), 3e6, True, "5")
+        ),
+        pytest.param(
+            {"options": {"grpc.max_reconnect_backoff_ms": 30_000}},
+            "use max_reconnect_backoff= alone, or max_reconnect_backoff=None and the option",
+            id="backoff-option-against-the-default",
+        ),
     ],
 )
 def test_unusable_settings_fail_at_construction(arguments: dict[str, Any], says: str) -> None:
@@ -68,7 +81,29 @@ def test_message_limits_become_channel_options_after_the_pass_through_ones() -> 
         ("grpc.primary_user_agent", "svc/1"),
         ("grpc.max_send_message_length", 1024),
         ("grpc.max_receive_message_length", -1),
+        ("grpc.max_reconnect_backoff_ms", 5000),
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({}, (("grpc.max_reconnect_backoff_ms", 5000),)),
+        ({"max_reconnect_backoff": 0.25}, (("grpc.max_reconnect_backoff_ms", 250),)),
+        ({"max_reconnect_backoff": 60}, (("grpc.max_reconnect_backoff_ms", 60_000),)),
+        ({"max_reconnect_backoff": None}, ()),
+        (
+            {"max_reconnect_backoff": None, "options": {"grpc.max_reconnect_backoff_ms": 30_000}},
+            (("grpc.max_reconnect_backoff_ms", 30_000),),
+        ),
+    ],
+)
+def test_the_reconnect_backoff_cap_is_5_s_unless_set_and_none_leaves_it_to_grpc(
+    arguments: dict[str, Any], expected: tuple[tuple[str, int], ...]
+) -> None:
+    settings = GrpcClient("localhost:50051", **arguments).settings
+
+    assert settings.channel_options() == expected
 
 
 def test_settings_are_frozen() -> None:
