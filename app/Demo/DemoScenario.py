@@ -30,6 +30,7 @@ class DemoScenario:
 
     def run(self) -> int:
         steps: tuple[tuple[str, Step], ...] = (
+            ("start-up check", self._startup_check),
             ("sync call", self._sync_call),
             ("async calls", self._async_calls),
             ("unknown user", self._not_found),
@@ -53,6 +54,16 @@ class DemoScenario:
             return 1
         self._write(f"All {len(steps)} steps behaved as expected; client closed, server stopped.")
         return 0
+
+    def _startup_check(self, client: GrpcClient) -> bool:
+        self._write('   client.wait_until_ready(5.0); client.check_health("user.UserService")')
+        ready = client.wait_until_ready(5.0)
+        health = client.check_health("user.UserService", timeout=2.0)
+        self._write(
+            f"   -> connected: {ready}; grpc.health.v1 says {health.status.name} for "
+            f"{health.service} (the check is a call like any other: traced and logged)"
+        )
+        return ready and health.is_serving()
 
     def _sync_call(self, client: GrpcClient) -> bool:
         self._write('   client.call(GetUserGrpcRequest("123"))')

@@ -1,8 +1,13 @@
+from __future__ import annotations
+
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import grpc
+from grpc_health.v1 import health_pb2_grpc
+from grpc_health.v1.health import HealthServicer
+from grpc_health.v1.health_pb2 import HealthCheckResponse
 
 from app.Demo.DemoAnalyticsService import DemoAnalyticsService
 from app.Demo.DemoMyService import DemoMyService
@@ -26,13 +31,21 @@ class DemoServer:
         with DemoServer() as server:
             with GrpcClient(server.target) as client:
                 ...
+
+    It also serves the standard grpc.health.v1 service, every demo service
+    SERVING, unless ``health=False`` (to show a server without one); ``health``
+    is grpc's own servicer, whose ``set()`` changes what checks see. ``port``
+    picks the port, so a stopped server can come back where clients expect it.
     """
 
-    def __init__(self, max_workers: int = 8) -> None:
+    def __init__(self, max_workers: int = 8, *, port: int = 0, health: bool = True) -> None:
         self._max_workers = max_workers
+        self._requested_port = port
+        self._serves_health = health
         self._executor: ThreadPoolExecutor | None = None
         self._server: grpc.Server | None = None
         self._port: int | None = None
+        self._health: HealthServicer | None = None
 
     @staticmethod
     def servicers() -> tuple[DemoServicer, ...]:
@@ -47,27 +60,50 @@ class DemoServer:
 
     @property
     def target(self) -> str:
+        return f"{_HOST}:{self.port}"
+
+    @property
+    def port(self) -> int:
         if self._port is None:
             raise RuntimeError("the demo server is not running; call start() first")
-        return f"{_HOST}:{self._port}"
+        return self._port
+
+    @property
+    def health(self) -> HealthServicer:
+        if self._health is None:
+            raise RuntimeError("the demo server is not running, or runs without health")
+        return self._health
 
     def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("the demo server is already running")
         executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="demo-grpc")
-        server = grpc.server(executor, handlers=[s.rpc_handler() for s in self.servicers()])
-        port = server.add_insecure_port(f"{_HOST}:0")
+        handlers = [s.rpc_handler() for s in self.servicers()]
+        server = grpc.server(executor, handlers=handlers)
+        health = self._health_for(handlers) if self._serves_health else None
+        if health is not None:
+            health_pb2_grpc.add_HealthServicer_to_server(health, server)
+        port = server.add_insecure_port(f"{_HOST}:{self._requested_port}")
         if port == 0:
             executor.shutdown(wait=False)
-            raise RuntimeError(f"could not bind a port on {_HOST}")
+            raise RuntimeError(f"could not bind port {self._requested_port} on {_HOST}")
         server.start()
         self._executor, self._server, self._port = executor, server, port
+        self._health = health
         return self
+
+    @staticmethod
+    def _health_for(handlers: list[grpc.GenericRpcHandler[Any, Any]]) -> HealthServicer:
+        health = HealthServicer()
+        for handler in handlers:
+            if isinstance(handler, grpc.ServiceRpcHandler):
+                health.set(handler.service_name(), HealthCheckResponse.SERVING)
+        return health
 
     def stop(self, grace: float | None = None) -> None:
         """Stop serving; calls still running get ``grace`` seconds (``None``: cancelled now)."""
         server, executor = self._server, self._executor
-        self._server = self._executor = self._port = None
+        self._server = self._executor = self._port = self._health = None
         if server is not None:
             server.stop(grace).wait()
         if executor is not None:
