@@ -34,7 +34,7 @@ async def test_nothing_listening_is_not_ready_once_the_timeout_passes(side: Sync
 async def test_the_wait_opens_the_connection_the_next_call_uses(
     server: RunningServer, side: SyncOrAsync
 ) -> None:
-    port = int(server.target.rsplit(":", 1)[1])
+    port = server.port
     with GrpcClient(server.target) as client:
         before_the_wait = TcpConnections.to(port)
         assert await side.wait_until_ready(client, 5.0)
