@@ -1,21 +1,23 @@
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 
 ChannelOptionValue = int | float | str | bool
 ChannelOptions = tuple[tuple[str, ChannelOptionValue], ...]
 ChannelOptionsInput = Mapping[str, ChannelOptionValue] | Iterable[tuple[str, ChannelOptionValue]]
-_COMPRESSION_NAMES = {
-    "none": grpc.Compression.NoCompression,
-    "gzip": grpc.Compression.Gzip,
-    "deflate": grpc.Compression.Deflate,
-}
+_RETRIES = "grpc.enable_retries"
 _SEND_LIMIT = "grpc.max_send_message_length"
 _RECEIVE_LIMIT = "grpc.max_receive_message_length"
 
@@ -37,6 +39,9 @@ class GrpcClientSettings:
     max_receive_message_length: int | None = None
     compression: grpc.Compression | None = None
     options: ChannelOptions = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    circuit_breaker: CircuitBreakerPolicy = field(default_factory=CircuitBreakerPolicy)
+    bulkhead: BulkheadPolicy = field(default_factory=BulkheadPolicy)
 
     @classmethod
     def create(
@@ -48,14 +53,20 @@ class GrpcClientSettings:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerPolicy | None = None,
+        bulkhead: BulkheadPolicy | None = None,
     ) -> "GrpcClientSettings":
         return cls(
             target,
             TimeoutSeconds.parse(default_timeout, InvalidGrpcClientSettings, "default_timeout"),
             max_send_message_length,
             max_receive_message_length,
-            cls._compression(compression),
+            CompressionChoice.parse(compression, InvalidGrpcClientSettings, "compression"),
             cls._options(options),
+            retry or RetryPolicy(),
+            circuit_breaker or CircuitBreakerPolicy(),
+            bulkhead or BulkheadPolicy(),
         )
 
     def __post_init__(self) -> None:
@@ -73,30 +84,31 @@ class GrpcClientSettings:
                 raise InvalidGrpcClientSettings(
                     f"{name} must be a positive int, -1 for no limit, or None"
                 )
+        for name, kind in (
+            ("retry", RetryPolicy),
+            ("circuit_breaker", CircuitBreakerPolicy),
+            ("bulkhead", BulkheadPolicy),
+        ):
+            if not isinstance(getattr(self, name), kind):
+                raise InvalidGrpcClientSettings(f"{name} must be a {kind.__name__}")
         named = {key for key, _ in self.options}
+        if _RETRIES in named:
+            raise InvalidGrpcClientSettings(
+                f"{_RETRIES} is managed by the client: retries happen in RetryPolicy only"
+            )
         for option, value in self._limits():
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
 
     def channel_options(self) -> ChannelOptions:
+        """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""
         limits = tuple((key, value) for key, value in self._limits() if value is not None)
-        return (*self.options, *limits)
+        return (*self.options, *limits, (_RETRIES, 0))
 
     def _limits(self) -> tuple[tuple[str, int | None], ...]:
         return (
             (_SEND_LIMIT, self.max_send_message_length),
             (_RECEIVE_LIMIT, self.max_receive_message_length),
-        )
-
-    @staticmethod
-    def _compression(value: grpc.Compression | str | None) -> grpc.Compression | None:
-        if value is None or isinstance(value, grpc.Compression):
-            return value
-        if isinstance(value, str) and value.lower() in _COMPRESSION_NAMES:
-            return _COMPRESSION_NAMES[value.lower()]
-        raise InvalidGrpcClientSettings(
-            f"compression must be a grpc.Compression or one of {sorted(_COMPRESSION_NAMES)}, "
-            f"got {value!r}"
         )
 
     @staticmethod

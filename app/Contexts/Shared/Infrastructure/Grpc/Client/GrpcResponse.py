@@ -20,12 +20,13 @@ class GrpcResponse:
     because most callers never look at it.
     """
 
-    __slots__ = ("_details", "_initial", "_message", "_status_code", "_trailing")
+    __slots__ = ("_attempts", "_details", "_initial", "_message", "_status_code", "_trailing")
     _status_code: grpc.StatusCode
     _message: Message | None
     _details: str
     _initial: RawMetadata
     _trailing: RawMetadata
+    _attempts: int
 
     def __init__(
         self,
@@ -34,6 +35,8 @@ class GrpcResponse:
         details: str = "",
         initial_metadata: RawMetadata = (),
         trailing_metadata: RawMetadata = (),
+        *,
+        attempts: int = 1,
     ) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "_status_code", status_code)
@@ -41,6 +44,7 @@ class GrpcResponse:
         setattr_(self, "_details", details)
         setattr_(self, "_initial", initial_metadata)
         setattr_(self, "_trailing", trailing_metadata)
+        setattr_(self, "_attempts", attempts)
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> "GrpcResponse":
@@ -71,6 +75,22 @@ class GrpcResponse:
         """
         return self._message
 
+    def attempts(self) -> int:
+        """How many times the call went on the wire: 0 when it was refused locally
+        (open circuit, full bulkhead), more than 1 when it was retried."""
+        return self._attempts
+
+    def after_attempts(self, attempts: int) -> "GrpcResponse":
+        """The same outcome, recording how many attempts it took."""
+        return GrpcResponse(
+            self._status_code,
+            self._message,
+            self._details,
+            self._initial,
+            self._trailing,
+            attempts=attempts,
+        )
+
     def metadata(self) -> GrpcMetadata:
         """Initial then trailing metadata, every pair kept."""
         return GrpcMetadata((*self._initial, *self._trailing))
@@ -92,4 +112,5 @@ class GrpcResponse:
             body = type(self._message).__name__ if self._message is not None else "no message"
         else:
             body = f"details={self._details!r}"
-        return f"<GrpcResponse {self._status_code.name} {body} metadata={self.metadata()!r}>"
+        tries = f" attempts={self._attempts}" if self._attempts != 1 else ""
+        return f"<GrpcResponse {self._status_code.name} {body}{tries} metadata={self.metadata()!r}>"

@@ -68,6 +68,7 @@ def test_message_limits_become_channel_options_after_the_pass_through_ones() -> 
         ("grpc.primary_user_agent", "svc/1"),
         ("grpc.max_send_message_length", 1024),
         ("grpc.max_receive_message_length", -1),
+        ("grpc.enable_retries", 0),
     )
 
 
