@@ -98,7 +98,7 @@ class GrpcClient:
                 response = self._attempt.sync(invocation, self._first_timeout(invocation))
                 if self._worth_retrying(invocation, response):
                     response = self._retry_loop(invocation, begun).run(
-                        lambda timeout: self._attempt.sync(invocation, timeout)
+                        response, lambda timeout: self._attempt.sync(invocation, timeout)
                     )
             finally:
                 self._bulkhead.leave()
@@ -116,7 +116,7 @@ class GrpcClient:
                 response = await self._attempt.aio(invocation, self._first_timeout(invocation))
                 if self._worth_retrying(invocation, response):
                     response = await self._retry_loop(invocation, begun).run_async(
-                        lambda timeout: self._attempt.aio(invocation, timeout)
+                        response, lambda timeout: self._attempt.aio(invocation, timeout)
                     )
             finally:
                 self._bulkhead.leave()

@@ -35,6 +35,7 @@ class GrpcCallLog:
                 code="OK",
                 duration_ms=duration_ms,
                 trace_id=invocation.trace_id,
+                attempts=response.attempts(),
             )
             return
         _log.warning(
@@ -46,5 +47,6 @@ class GrpcCallLog:
             details=response.details(),
             duration_ms=duration_ms,
             trace_id=invocation.trace_id,
+            attempts=response.attempts(),
             metadata=dict(SensitiveMetadata.redact(invocation.metadata)),
         )

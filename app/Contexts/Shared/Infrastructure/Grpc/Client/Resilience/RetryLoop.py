@@ -23,9 +23,12 @@ class RetryLoop:
     """Retries a call after its first attempt failed retryably, within the call's deadline.
 
     The first attempt runs outside tenacity, so a call that settles at once
-    pays nothing for retrying. Only responses are retried; an exception (a
-    programming error, an open circuit) ends the loop as it is. Each attempt is
-    given the time left before the deadline, capped by ``attempt_timeout``.
+    pays nothing for retrying; tenacity is then handed that first response as
+    its own attempt 1 (replayed, not sent again), so its attempt numbers, stop
+    and backoff line up with the real attempts. Only responses are retried: an
+    exception (a programming error) ends the loop as it is, and so does a call
+    the circuit breaker refused. Each attempt is given the time left before the
+    deadline, capped by ``attempt_timeout``.
     """
 
     def __init__(
@@ -41,13 +44,14 @@ class RetryLoop:
         cap = self._policy.attempt_timeout
         return remaining if cap is None else min(cap, remaining)
 
-    def run(self, attempt: Attempt) -> GrpcResponse:
+    def run(self, first: GrpcResponse, attempt: Attempt) -> GrpcResponse:
         """Attempts 2..n; the answer records every attempt that went on the wire."""
-        made = 1
+        made = 0
+        replay: list[GrpcResponse] = [first]
 
         def counted() -> GrpcResponse:
             nonlocal made
-            response = attempt(self.attempt_timeout())
+            response = replay.pop() if replay else attempt(self.attempt_timeout())
             made += response.attempts()
             return response
 
@@ -61,12 +65,13 @@ class RetryLoop:
         )
         return retrying(counted).after_attempts(made)
 
-    async def run_async(self, attempt: AsyncAttempt) -> GrpcResponse:
-        made = 1
+    async def run_async(self, first: GrpcResponse, attempt: AsyncAttempt) -> GrpcResponse:
+        made = 0
+        replay: list[GrpcResponse] = [first]
 
         async def counted() -> GrpcResponse:
             nonlocal made
-            response = await attempt(self.attempt_timeout())
+            response = replay.pop() if replay else await attempt(self.attempt_timeout())
             made += response.attempts()
             return response
 

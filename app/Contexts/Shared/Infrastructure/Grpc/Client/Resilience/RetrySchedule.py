@@ -13,12 +13,12 @@ class RetrySchedule:
     tenacity decides whether to stop before it asks how long to wait, so the
     jittered backoff for an attempt is drawn once and remembered: stop can then
     refuse a retry whose backoff would sleep past the request's deadline, and
-    wait sleeps exactly that long. Attempt numbers count the retries only; the
-    first attempt happened before tenacity was involved.
+    wait sleeps exactly that long. Attempt numbers are the real ones: the loop
+    replays the first attempt's response to tenacity as attempt 1.
     """
 
     def __init__(self, policy: RetryPolicy, deadline: float, clock: Clock) -> None:
-        self._retries = policy.max_attempts - 1
+        self._max_attempts = policy.max_attempts
         self._deadline = deadline
         self._clock = clock
         self._backoff = wait_exponential_jitter(
@@ -30,7 +30,7 @@ class RetrySchedule:
         self._planned: dict[int, float] = {}
 
     def stop(self, state: RetryCallState) -> bool:
-        if state.attempt_number > self._retries:
+        if state.attempt_number >= self._max_attempts:
             return True
         wake_up = self._clock.now() + self.wait(state)
         return wake_up >= self._deadline - _SHORTEST_USEFUL_ATTEMPT
