@@ -108,7 +108,8 @@ class GrpcClient:
     async def call_async(self, request: GrpcRequest) -> GrpcResponse:
         invocation = self._prepare(request)
         started = perf_counter()
-        if not await self._bulkhead.enter_async(invocation.timeout):
+        bulkhead = self._bulkhead
+        if not bulkhead.try_enter() and not await bulkhead.enter_async(invocation.timeout):
             response = Rejection.bulkhead_full(self._settings.target, self._bulkhead.limit)
         else:
             try:

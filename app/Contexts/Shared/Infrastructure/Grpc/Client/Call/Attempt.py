@@ -1,6 +1,5 @@
 import asyncio
 from collections.abc import Callable
-from typing import cast
 
 import grpc
 
@@ -10,7 +9,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
 
 _OK = grpc.StatusCode.OK
@@ -58,13 +57,7 @@ class Attempt:
                 raise
             raise closed from error
         else:
-            response = GrpcResponse(
-                _OK,
-                reply,
-                "",
-                cast(RawMetadata, call.initial_metadata() or ()),
-                cast(RawMetadata, call.trailing_metadata() or ()),
-            )
+            response = GrpcResponse.of_call(reply, call)
         if breaker is not None:
             breaker.record(key, response.status_code())
         return response

@@ -21,7 +21,7 @@ class Bulkhead:
         self._wait = policy.wait
         self._clock = clock
         self._in_flight = 0
-        self._free = threading.Condition()
+        self._free = threading.Condition(threading.Lock())
 
     @property
     def limit(self) -> int:
@@ -36,9 +36,17 @@ class Bulkhead:
             self._in_flight += 1
             return True
 
+    def try_enter(self) -> bool:
+        """Take a slot if one is free, never waiting: the async path's fast lane."""
+        with self._free:
+            if self._in_flight >= self._limit:
+                return False
+            self._in_flight += 1
+            return True
+
     async def enter_async(self, within: float) -> bool:
         deadline = self._clock.now() + within
-        while not self._try_enter():
+        while not self.try_enter():
             remaining = deadline - self._clock.now()
             if not self._wait or remaining <= 0:
                 return False
@@ -49,13 +57,6 @@ class Bulkhead:
         with self._free:
             self._in_flight -= 1
             self._free.notify()
-
-    def _try_enter(self) -> bool:
-        with self._free:
-            if self._in_flight >= self._limit:
-                return False
-            self._in_flight += 1
-            return True
 
     def _has_room(self) -> bool:
         return self._in_flight < self._limit

@@ -22,8 +22,9 @@ class CircuitBreaker:
     While open, ``allow`` says no at once so callers get an answer without
     touching the network. After ``reset_timeout`` one probe is let through
     (half-open); its outcome closes the circuit or opens it for another
-    cool-down. One lock guards every circuit: the work under it is a few
-    comparisons, far cheaper than the call it protects.
+    cool-down. One lock guards every change; a closed, quiet circuit is read
+    without it, since the worst a race there can do is let one more call try
+    a backend that has just failed.
 
     Written here rather than taken from purgatory or pybreaker: both signal
     failure through exceptions, while a failed call here is a response; both
@@ -38,6 +39,9 @@ class CircuitBreaker:
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:
+        quiet = self._circuits.get(key)
+        if quiet is None or quiet.opened_at is None:
+            return True
         with self._lock:
             circuit = self._circuits.get(key)
             if circuit is None or circuit.opened_at is None:
@@ -52,6 +56,10 @@ class CircuitBreaker:
 
     def record(self, key: str, code: grpc.StatusCode) -> None:
         failed = code in self._policy.failure_codes
+        if not failed:
+            quiet = self._circuits.get(key)
+            if quiet is None or (quiet.failures == 0 and quiet.opened_at is None):
+                return
         with self._lock:
             circuit = self._circuits.get(key)
             if circuit is None:
