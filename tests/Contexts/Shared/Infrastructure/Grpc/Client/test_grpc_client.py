@@ -13,7 +13,10 @@ import grpc
 import pytest
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcClientClosed
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
+    GrpcClientClosed,
+    InvalidGrpcRequest,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from protos import user_pb2
@@ -483,3 +486,17 @@ def test_a_request_may_import_its_protobuf_module_inside_message(server: Running
 
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[-1] == "created u-lazy"
+
+
+async def test_a_request_may_choose_its_own_compression(client: GrpcClient, invoke: Invoke) -> None:
+    class Compressed(ScriptedRequest):
+        def compression(self) -> str:
+            return "gzip"
+
+    class Misspelt(ScriptedRequest):
+        def compression(self) -> str:
+            return "brotli"
+
+    assert (await invoke(client, Compressed("1"))).is_success()
+    with pytest.raises(InvalidGrpcRequest, match=r"compression\(\) must be a grpc\.Compression"):
+        await invoke(client, Misspelt("1"))
