@@ -36,10 +36,10 @@ import grpc.aio
 import structlog
 from google.protobuf import __version__ as protobuf_version
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Demo.GetUserGrpcRequest import GetUserGrpcRequest
 from protos.user_pb2 import GetUserRequest, User
 from protos.user_pb2_grpc import UserServiceStub
 from tests.Benchmarks import user_server
@@ -55,20 +55,6 @@ SERVER_STOP_SECONDS = 5.0
 Batch = Callable[[int], object]
 AsyncCall = Callable[[], Awaitable[object]]
 AsyncBatch = Callable[[AsyncCall, int], Coroutine[Any, Any, None]]
-
-
-class GetUserGrpcRequest(BaseGrpcRequest):
-    def __init__(self, user_id: str) -> None:
-        self._user_id = user_id
-
-    def service_name(self) -> str:
-        return "user.UserService"
-
-    def method_name(self) -> str:
-        return "GetUser"
-
-    def message(self) -> GetUserRequest:
-        return GetUserRequest(user_id=self._user_id)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Iterator
 from concurrent import futures
 from contextlib import contextmanager
@@ -15,6 +16,14 @@ class RunningServer:
         self.service = service
         self.target = target
         self.server = server
+
+    def wait_until_received(self, count: int) -> None:
+        """Block until the server has seen ``count`` calls, so a test knows a call is in flight."""
+        for _ in range(1000):
+            if len(self.service.received) >= count:
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError(f"the server never received {count} calls")
 
     @staticmethod
     @contextmanager

@@ -302,14 +302,6 @@ async def test_context_managers_close_the_client(server: RunningServer) -> None:
         await async_client.call_async(ScriptedRequest("1"))
 
 
-def _wait_until_received(server: RunningServer, count: int) -> None:
-    for _ in range(1000):
-        if len(server.service.received) >= count:
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError(f"the server never received {count} calls")
-
-
 def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_there(
     server: RunningServer,
 ) -> None:
@@ -326,7 +318,7 @@ def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_the
 
     thread = threading.Thread(target=loop.run_until_complete, args=(slow_call_then_another(),))
     thread.start()
-    _wait_until_received(server, 1)
+    server.wait_until_received(1)
     client.close()
     thread.join(10)
     loop.close()
@@ -339,7 +331,7 @@ async def test_close_cancels_a_call_in_flight_on_the_same_loop_with_a_cancelled_
 ) -> None:
     client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
     in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("slow")))
-    await asyncio.to_thread(_wait_until_received, server, 1)
+    await asyncio.to_thread(server.wait_until_received, 1)
 
     client.close()
     response = await in_flight
@@ -362,7 +354,7 @@ def test_close_cancels_a_blocking_call_in_flight_in_another_thread(server: Runni
     client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
     with ThreadPoolExecutor(max_workers=1) as pool:
         in_flight = pool.submit(client.call, ScriptedRequest("slow"))
-        _wait_until_received(server, 1)
+        server.wait_until_received(1)
         client.close()
         response = in_flight.result(10)
 

@@ -1,5 +1,4 @@
 import asyncio
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -13,14 +12,6 @@ from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
 
-def _wait_until_received(server: RunningServer, count: int) -> None:
-    for _ in range(1000):
-        if len(server.service.received) >= count:
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError(f"the server never received {count} calls")
-
-
 def test_over_the_limit_a_fail_fast_bulkhead_answers_resource_exhausted(
     server: RunningServer,
 ) -> None:
@@ -29,7 +20,7 @@ def test_over_the_limit_a_fail_fast_bulkhead_answers_resource_exhausted(
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         occupying = pool.submit(client.call, ScriptedRequest("slow", timeout=1.0))
-        _wait_until_received(server, 1)
+        server.wait_until_received(1)
         refused = client.call(ScriptedRequest("1"))
         occupying.result()
         afterwards = client.call(ScriptedRequest("1"))
@@ -48,7 +39,7 @@ def test_a_waiting_bulkhead_lets_the_extra_call_through_once_a_slot_frees(
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         occupying = pool.submit(client.call, ScriptedRequest("slow", timeout=0.3))
-        _wait_until_received(server, 1)
+        server.wait_until_received(1)
         waited = client.call(ScriptedRequest("1", timeout=10.0))
 
     assert occupying.result().status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
@@ -61,7 +52,7 @@ def test_a_waiting_call_gives_up_when_its_own_timeout_runs_out(server: RunningSe
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
         occupying = pool.submit(client.call, ScriptedRequest("slow", timeout=2.0))
-        _wait_until_received(server, 1)
+        server.wait_until_received(1)
         gave_up = client.call(ScriptedRequest("1", timeout=0.1))
         occupying.result()
 
@@ -82,7 +73,7 @@ async def test_async_fail_fast_refuses_what_does_not_fit(server: RunningServer) 
     policy = BulkheadPolicy(max_in_flight=1, wait=False)
     with GrpcClient(server.target, bulkhead=policy) as client:
         slow = asyncio.ensure_future(client.call_async(ScriptedRequest("slow", timeout=1.0)))
-        await asyncio.to_thread(_wait_until_received, server, 1)
+        await asyncio.to_thread(server.wait_until_received, 1)
         refused = await client.call_async(ScriptedRequest("1"))
         await slow
 
@@ -95,7 +86,7 @@ async def test_the_limit_holds_across_sync_and_async_callers(server: RunningServ
         blocking = asyncio.ensure_future(
             asyncio.to_thread(client.call, ScriptedRequest("slow", timeout=1.0))
         )
-        await asyncio.to_thread(_wait_until_received, server, 1)
+        await asyncio.to_thread(server.wait_until_received, 1)
         refused = await client.call_async(ScriptedRequest("1"))
         await blocking
 
