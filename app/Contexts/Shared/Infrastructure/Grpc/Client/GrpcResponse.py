@@ -5,6 +5,7 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import MetadataValue
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
 
@@ -18,7 +19,7 @@ class _State(NamedTuple):
     initial: RawMetadata
     trailing: RawMetadata
     attempts: int
-    call: grpc.Call | None
+    call: grpc.Call | grpc.aio.Call | None
 
 
 class GrpcResponse:
@@ -27,7 +28,7 @@ class GrpcResponse:
     A failed call is a response too (never an exception), so callers branch on
     ``is_success()`` and keep the server's code, details and metadata. Built on
     every call, so it costs one attribute store (its state is one tuple), and a
-    blocking call's metadata is read from the finished call only when asked
+    successful call's metadata is read from the finished call only when asked
     for, since most callers never look at it.
     """
 
@@ -52,6 +53,14 @@ class GrpcResponse:
     @classmethod
     def of_call(cls, reply: Message, call: grpc.Call) -> "GrpcResponse":
         """A success from the blocking API, whose finished call still holds the metadata."""
+        response = cls.__new__(cls)
+        state = _State(grpc.StatusCode.OK, reply, "", (), (), 1, call)
+        object.__setattr__(response, "_state", state)
+        return response
+
+    @classmethod
+    def of_aio_call(cls, reply: Message, call: grpc.aio.Call) -> "GrpcResponse":
+        """A success from grpc.aio; its metadata is read from the finished call when asked for."""
         response = cls.__new__(cls)
         state = _State(grpc.StatusCode.OK, reply, "", (), (), 1, call)
         object.__setattr__(response, "_state", state)
@@ -114,12 +123,16 @@ class GrpcResponse:
         call = self._state.call
         if call is None:
             return self._state.initial
+        if isinstance(call, grpc.aio.Call):
+            return SettledCoroutine.result(call.initial_metadata())
         return cast(RawMetadata, call.initial_metadata() or ())
 
     def _trailing(self) -> RawMetadata:
         call = self._state.call
         if call is None:
             return self._state.trailing
+        if isinstance(call, grpc.aio.Call):
+            return SettledCoroutine.result(call.trailing_metadata())
         return cast(RawMetadata, call.trailing_metadata() or ())
 
     def __setattr__(self, name: str, value: object) -> NoReturn:

@@ -18,6 +18,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from protos import user_pb2
 from tests.conftest import Invoke
@@ -492,3 +493,16 @@ async def test_a_request_may_choose_its_own_compression(client: GrpcClient, invo
     assert (await invoke(client, Compressed("1"))).is_success()
     with pytest.raises(InvalidGrpcRequest, match=r"compression\(\) must be a grpc\.Compression"):
         await invoke(client, Misspelt("1"))
+
+
+def test_an_async_responses_metadata_can_be_read_after_its_event_loop_ended(
+    server: RunningServer,
+) -> None:
+    async def call() -> GrpcResponse:
+        async with GrpcClient(server.target) as client:
+            return await client.call_async(ScriptedRequest("meta"))
+
+    response = asyncio.run(call())
+
+    assert response.initial_metadata()["x-initial"] == "i1"
+    assert response.trailing_metadata().get_all("x-rep") == ("a", "b")

@@ -82,9 +82,7 @@ class Attempt:
                 raise
             response = _CANCELLED_BY_CLOSE
         else:
-            response = GrpcResponse(
-                _OK, reply, "", await call.initial_metadata(), await call.trailing_metadata()
-            )
+            response = GrpcResponse.of_aio_call(reply, call)
         if breaker is not None:
             breaker.record(key, response.status_code())
         return response
