@@ -9,6 +9,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import Grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.AsyncChannels import AsyncChannels
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SyncChannel import SyncChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
@@ -31,6 +34,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethodCatalog import (
     GrpcMethodCatalog,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 
 _METHODS = GrpcMethodCatalog()
@@ -59,6 +64,9 @@ class GrpcClient:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
     ) -> None:
         self._settings = GrpcClientSettings.create(
             target,
@@ -67,6 +75,9 @@ class GrpcClient:
             max_receive_message_length=max_receive_message_length,
             compression=compression,
             options=options,
+            tls=tls,
+            bearer_token=bearer_token,
+            keepalive=keepalive,
         )
         self._sync = SyncChannel(self._settings)
         self._async = AsyncChannels(self._settings)

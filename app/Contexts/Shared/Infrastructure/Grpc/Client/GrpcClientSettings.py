@@ -4,9 +4,20 @@ from dataclasses import dataclass
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
+    InvalidBearerToken,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import (
+    BearerToken,
+    BearerTokenInput,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 ChannelOptionValue = int | float | str | bool
 ChannelOptions = tuple[tuple[str, ChannelOptionValue], ...]
@@ -37,6 +48,9 @@ class GrpcClientSettings:
     max_receive_message_length: int | None = None
     compression: grpc.Compression | None = None
     options: ChannelOptions = ()
+    tls: TlsSettings | None = None
+    bearer_token: BearerToken | None = None
+    keepalive: KeepaliveSettings | None = None
 
     @classmethod
     def create(
@@ -48,6 +62,9 @@ class GrpcClientSettings:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -56,6 +73,9 @@ class GrpcClientSettings:
             max_receive_message_length,
             cls._compression(compression),
             cls._options(options),
+            tls=tls,
+            bearer_token=None if bearer_token is None else BearerToken(bearer_token),
+            keepalive=keepalive,
         )
 
     def __post_init__(self) -> None:
@@ -77,10 +97,42 @@ class GrpcClientSettings:
         for option, value in self._limits():
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+        self._check_transport(named)
 
     def channel_options(self) -> ChannelOptions:
         limits = tuple((key, value) for key, value in self._limits() if value is not None)
-        return (*self.options, *limits)
+        return (*self.options, *limits, *self._transport_options())
+
+    def _check_transport(self, named: set[str]) -> None:
+        """Refuse a bearer token without TLS here, once, rather than on every call.
+
+        grpc never sends call credentials over a plaintext channel: each call
+        would fail UNAUTHENTICATED, and a token in plaintext could be read on
+        the way anyway.
+        """
+        for name, kind in (
+            ("tls", TlsSettings),
+            ("bearer_token", BearerToken),
+            ("keepalive", KeepaliveSettings),
+        ):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise InvalidGrpcClientSettings(
+                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+                )
+        if self.bearer_token is not None and self.tls is None:
+            raise InvalidBearerToken(
+                "bearer_token needs tls=TlsSettings(...): grpc sends call credentials only "
+                "over a secure channel, and a token sent in plaintext can be read on the way"
+            )
+        for option, _ in self._transport_options():
+            if option in named:
+                raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+
+    def _transport_options(self) -> ChannelOptions:
+        tls = () if self.tls is None else self.tls.channel_options()
+        keepalive = () if self.keepalive is None else self.keepalive.channel_options()
+        return (*tls, *keepalive)
 
     def _limits(self) -> tuple[tuple[str, int | None], ...]:
         return (
