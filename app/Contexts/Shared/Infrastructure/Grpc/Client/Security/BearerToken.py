@@ -17,11 +17,11 @@ class BearerToken:
     """The token sent as ``authorization: Bearer <token>``: fixed, or asked for on every call.
 
     A provider lets a token rotate without rebuilding the client and its
-    connection. It is called once per call, on grpc's own threads, so it should
-    hand back a token it already holds rather than fetch one. A fixed token is
-    checked here, a provider's answer on each call; neither is ever shown in a
-    repr or an error message. Equal tokens make equal settings; providers are
-    equal only to themselves.
+    connection. It is called once per call, on grpc's own threads and maybe on
+    several at once, so it should hand back a token it already holds rather
+    than fetch one. A fixed token is checked here, a provider's answer on each
+    call; neither is ever shown in a repr or an error message. Equal tokens
+    make equal settings; providers are equal only to themselves.
     """
 
     source: BearerTokenInput
