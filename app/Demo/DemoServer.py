@@ -26,10 +26,16 @@ class DemoServer:
         with DemoServer() as server:
             with GrpcClient(server.target) as client:
                 ...
+
+    Given ``credentials`` (``grpc.ssl_server_credentials(...)``) it serves TLS
+    only, as the examples of the TLS page need.
     """
 
-    def __init__(self, max_workers: int = 8) -> None:
+    def __init__(
+        self, max_workers: int = 8, *, credentials: grpc.ServerCredentials | None = None
+    ) -> None:
         self._max_workers = max_workers
+        self._credentials = credentials
         self._executor: ThreadPoolExecutor | None = None
         self._server: grpc.Server | None = None
         self._port: int | None = None
@@ -56,7 +62,12 @@ class DemoServer:
             raise RuntimeError("the demo server is already running")
         executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="demo-grpc")
         server = grpc.server(executor, handlers=[s.rpc_handler() for s in self.servicers()])
-        port = server.add_insecure_port(f"{_HOST}:0")
+        address = f"{_HOST}:0"
+        port = (
+            server.add_insecure_port(address)
+            if self._credentials is None
+            else server.add_secure_port(address, self._credentials)
+        )
         if port == 0:
             executor.shutdown(wait=False)
             raise RuntimeError(f"could not bind a port on {_HOST}")

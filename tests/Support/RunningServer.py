@@ -10,7 +10,10 @@ from tests.Support.RecordingUserService import RecordingUserService
 
 
 class RunningServer:
-    """A real grpc server on 127.0.0.1 with a free port, for tests to call over the network."""
+    """A real grpc server on 127.0.0.1 with a free port, for tests to call over the network.
+
+    With ``credentials`` it serves TLS only, as a production server would.
+    """
 
     def __init__(self, service: RecordingUserService, target: str, server: grpc.Server) -> None:
         self.service = service
@@ -28,12 +31,20 @@ class RunningServer:
     @staticmethod
     @contextmanager
     def start(
-        *handlers: grpc.GenericRpcHandler, port: int = 0, workers: int = 32
+        *handlers: grpc.GenericRpcHandler,
+        port: int = 0,
+        workers: int = 32,
+        credentials: grpc.ServerCredentials | None = None,
     ) -> Iterator["RunningServer"]:
         service = RecordingUserService()
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), handlers=handlers)
         user_pb2_grpc.add_UserServiceServicer_to_server(service, server)
-        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+        address = f"127.0.0.1:{port}"
+        bound = (
+            server.add_insecure_port(address)
+            if credentials is None
+            else server.add_secure_port(address, credentials)
+        )
         server.start()
         try:
             yield RunningServer(service, f"127.0.0.1:{bound}", server)

@@ -12,6 +12,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocationFactory i
     GrpcInvocationFactory,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -30,6 +33,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryLoop import RetryLoop
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock import SystemClock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 _SYSTEM_CLOCK = SystemClock()
 _OK = grpc.StatusCode.OK
@@ -64,6 +69,9 @@ class GrpcClient:
         bulkhead: BulkheadPolicy | None = None,
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
     ) -> None:
         self._settings = GrpcClientSettings.create(
             target,
@@ -75,6 +83,9 @@ class GrpcClient:
             retry=retry,
             circuit_breaker=circuit_breaker,
             bulkhead=bulkhead,
+            tls=tls,
+            bearer_token=bearer_token,
+            keepalive=keepalive,
         )
         self._clock = clock or _SYSTEM_CLOCK
         self._registry = channel_registry or ChannelRegistry.default()

@@ -6,13 +6,24 @@ import grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
+    InvalidBearerToken,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import (
+    BearerToken,
+    BearerTokenInput,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 ChannelOptionValue = int | float | str | bool
 ChannelOptions = tuple[tuple[str, ChannelOptionValue], ...]
@@ -42,6 +53,9 @@ class GrpcClientSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     circuit_breaker: CircuitBreakerPolicy = field(default_factory=CircuitBreakerPolicy)
     bulkhead: BulkheadPolicy = field(default_factory=BulkheadPolicy)
+    tls: TlsSettings | None = None
+    bearer_token: BearerToken | None = None
+    keepalive: KeepaliveSettings | None = None
 
     @classmethod
     def create(
@@ -56,6 +70,9 @@ class GrpcClientSettings:
         retry: RetryPolicy | None = None,
         circuit_breaker: CircuitBreakerPolicy | None = None,
         bulkhead: BulkheadPolicy | None = None,
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -67,6 +84,9 @@ class GrpcClientSettings:
             retry or RetryPolicy(),
             circuit_breaker or CircuitBreakerPolicy(),
             bulkhead or BulkheadPolicy(),
+            tls=tls,
+            bearer_token=None if bearer_token is None else BearerToken(bearer_token),
+            keepalive=keepalive,
         )
 
     def __post_init__(self) -> None:
@@ -99,11 +119,43 @@ class GrpcClientSettings:
         for option, value in self._limits():
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+        self._check_transport(named)
 
     def channel_options(self) -> ChannelOptions:
         """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""
         limits = tuple((key, value) for key, value in self._limits() if value is not None)
-        return (*self.options, *limits, (_RETRIES, 0))
+        return (*self.options, *limits, *self._transport_options(), (_RETRIES, 0))
+
+    def _check_transport(self, named: set[str]) -> None:
+        """Refuse a bearer token without TLS here, once, rather than on every call.
+
+        grpc never sends call credentials over a plaintext channel: each call
+        would fail UNAUTHENTICATED, and a token in plaintext could be read on
+        the way anyway.
+        """
+        for name, kind in (
+            ("tls", TlsSettings),
+            ("bearer_token", BearerToken),
+            ("keepalive", KeepaliveSettings),
+        ):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise InvalidGrpcClientSettings(
+                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+                )
+        if self.bearer_token is not None and self.tls is None:
+            raise InvalidBearerToken(
+                "bearer_token needs tls=TlsSettings(...): grpc sends call credentials only "
+                "over a secure channel, and a token sent in plaintext can be read on the way"
+            )
+        for option, _ in self._transport_options():
+            if option in named:
+                raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+
+    def _transport_options(self) -> ChannelOptions:
+        tls = () if self.tls is None else self.tls.channel_options()
+        keepalive = () if self.keepalive is None else self.keepalive.channel_options()
+        return (*tls, *keepalive)
 
     def _limits(self) -> tuple[tuple[str, int | None], ...]:
         return (
