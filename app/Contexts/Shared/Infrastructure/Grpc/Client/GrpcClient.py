@@ -59,6 +59,7 @@ class GrpcClient:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        load_balancing: str | None = None,
     ) -> None:
         self._settings = GrpcClientSettings.create(
             target,
@@ -67,6 +68,7 @@ class GrpcClient:
             max_receive_message_length=max_receive_message_length,
             compression=compression,
             options=options,
+            load_balancing=load_balancing,
         )
         self._sync = SyncChannel(self._settings)
         self._async = AsyncChannels(self._settings)

@@ -4,6 +4,9 @@ from dataclasses import dataclass
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.LoadBalancingPolicy import (
+    LoadBalancingPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
@@ -37,6 +40,7 @@ class GrpcClientSettings:
     max_receive_message_length: int | None = None
     compression: grpc.Compression | None = None
     options: ChannelOptions = ()
+    load_balancing: str | None = None
 
     @classmethod
     def create(
@@ -48,6 +52,7 @@ class GrpcClientSettings:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        load_balancing: str | None = None,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -56,6 +61,7 @@ class GrpcClientSettings:
             max_receive_message_length,
             cls._compression(compression),
             cls._options(options),
+            load_balancing=LoadBalancingPolicy.parse(load_balancing),
         )
 
     def __post_init__(self) -> None:
@@ -77,10 +83,11 @@ class GrpcClientSettings:
         for option, value in self._limits():
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+        LoadBalancingPolicy.apply(self.load_balancing, self.options)
 
     def channel_options(self) -> ChannelOptions:
         limits = tuple((key, value) for key, value in self._limits() if value is not None)
-        return (*self.options, *limits)
+        return (*LoadBalancingPolicy.apply(self.load_balancing, self.options), *limits)
 
     def _limits(self) -> tuple[tuple[str, int | None], ...]:
         return (
