@@ -20,9 +20,10 @@ class DnsServiceRegistry(ServiceRegistry):
 
     grpc's resolver then finds every address record of the name (the replicas
     behind a Kubernetes headless service, say) and, with
-    ``load_balancing="round_robin"``, spreads calls over all of them; it looks
-    the name up again when a connection is lost, so replicas that come and go
-    are followed without asking this registry again. Host names come from
+    ``load_balancing="round_robin"``, spreads calls over all of them. It looks
+    the name up again when a connection is lost (it does not poll), so a replica
+    that goes away is dropped and new ones are found at that next lookup, all
+    without asking this registry again. Host names come from
     ``hosts`` first (``"name"`` or ``"name:port"``), then from ``template``
     (``"{service}.backend.svc.cluster.local"``); both are checked at
     construction, the template with a sample name.

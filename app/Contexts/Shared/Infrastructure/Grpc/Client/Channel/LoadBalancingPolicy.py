@@ -19,7 +19,7 @@ class LoadBalancingPolicy:
     list, each record of a ``dns:///`` name) and balances calls over them; it only
     needs to be told to use round_robin instead of pick_first. The service config
     is a single JSON channel option that callers also use for other things
-    (retry policies, per-method timeouts), so the policy is merged into theirs
+    (per-method timeouts and message limits), so the policy is merged into theirs
     rather than replacing it. grpc lets a service config win silently over
     ``grpc.lb_policy_name``, so any disagreement between the three is refused
     here instead of one of them quietly losing. A malformed service config is
