@@ -60,9 +60,8 @@ class ServiceDiscoveryGrpcClient:
         for client in self._take_all():
             client.close()
 
-    async def aclose(self, grace: float | None = None) -> None:
-        """Close every client, letting this loop's in-flight calls finish for ``grace`` seconds."""
-        await asyncio.gather(*(client.aclose(grace) for client in self._take_all()))
+    async def aclose(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._take_all()))
 
     def _take_all(self) -> list[GrpcClient]:
         with self._lock:

@@ -157,7 +157,7 @@ async def test_aclose_closes_every_client(server: RunningServer) -> None:
     clients = [services.get_client(name) for name in ("users", "orders")]
     await services.call_service_async("users", ScriptedRequest("7"))
 
-    await services.aclose(grace=1.0)
+    await services.aclose()
 
     assert all("closed" in repr(client) for client in clients)
     assert repr(services) == "<ServiceDiscoveryGrpcClient CountingRegistry closed>"
