@@ -13,6 +13,9 @@ class RunningServer:
     """A real grpc server on 127.0.0.1 with a free port, for tests to call over the network.
 
     With ``credentials`` it serves TLS only, as a production server would.
+    ``host`` picks another interface to bind: ``"localhost"`` binds every
+    address the name has (127.0.0.1 and ::1 here) on one port, for tests that
+    go through a resolver.
     """
 
     def __init__(self, service: RecordingUserService, target: str, server: grpc.Server) -> None:
@@ -35,11 +38,12 @@ class RunningServer:
         port: int = 0,
         workers: int = 32,
         credentials: grpc.ServerCredentials | None = None,
+        host: str = "127.0.0.1",
     ) -> Iterator["RunningServer"]:
         service = RecordingUserService()
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), handlers=handlers)
         user_pb2_grpc.add_UserServiceServicer_to_server(service, server)
-        address = f"127.0.0.1:{port}"
+        address = f"{host}:{port}"
         bound = (
             server.add_insecure_port(address)
             if credentials is None
@@ -47,6 +51,10 @@ class RunningServer:
         )
         server.start()
         try:
-            yield RunningServer(service, f"127.0.0.1:{bound}", server)
+            yield RunningServer(service, f"{host}:{bound}", server)
         finally:
             server.stop(None).wait()
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop before the ``with`` block ends, as a backend that dies mid-test does."""
+        self.server.stop(grace).wait()

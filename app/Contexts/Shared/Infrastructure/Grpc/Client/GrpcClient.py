@@ -72,6 +72,7 @@ class GrpcClient:
         tls: TlsSettings | None = None,
         bearer_token: BearerTokenInput | None = None,
         keepalive: KeepaliveSettings | None = None,
+        load_balancing: str | None = None,
     ) -> None:
         self._settings = GrpcClientSettings.create(
             target,
@@ -86,6 +87,7 @@ class GrpcClient:
             tls=tls,
             bearer_token=bearer_token,
             keepalive=keepalive,
+            load_balancing=load_balancing,
         )
         self._clock = clock or _SYSTEM_CLOCK
         self._registry = channel_registry or ChannelRegistry.default()

@@ -9,6 +9,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import T
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
     KeepaliveSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.LoadBalancingPolicy import (
+    LoadBalancingPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -56,6 +59,7 @@ class GrpcClientSettings:
     tls: TlsSettings | None = None
     bearer_token: BearerToken | None = None
     keepalive: KeepaliveSettings | None = None
+    load_balancing: str | None = None
 
     @classmethod
     def create(
@@ -73,6 +77,7 @@ class GrpcClientSettings:
         tls: TlsSettings | None = None,
         bearer_token: BearerTokenInput | None = None,
         keepalive: KeepaliveSettings | None = None,
+        load_balancing: str | None = None,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -87,6 +92,7 @@ class GrpcClientSettings:
             tls=tls,
             bearer_token=None if bearer_token is None else BearerToken(bearer_token),
             keepalive=keepalive,
+            load_balancing=LoadBalancingPolicy.parse(load_balancing),
         )
 
     def __post_init__(self) -> None:
@@ -120,11 +126,17 @@ class GrpcClientSettings:
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
         self._check_transport(named)
+        LoadBalancingPolicy.apply(self.load_balancing, self.options)
 
     def channel_options(self) -> ChannelOptions:
         """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""
         limits = tuple((key, value) for key, value in self._limits() if value is not None)
-        return (*self.options, *limits, *self._transport_options(), (_RETRIES, 0))
+        return (
+            *LoadBalancingPolicy.apply(self.load_balancing, self.options),
+            *limits,
+            *self._transport_options(),
+            (_RETRIES, 0),
+        )
 
     def _check_transport(self, named: set[str]) -> None:
         """Refuse a bearer token without TLS here, once, rather than on every call.
