@@ -506,3 +506,14 @@ def test_an_async_responses_metadata_can_be_read_after_its_event_loop_ended(
 
     assert response.initial_metadata()["x-initial"] == "i1"
     assert response.trailing_metadata().get_all("x-rep") == ("a", "b")
+
+
+async def test_a_request_over_the_send_limit_is_resource_exhausted_and_never_sent(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    with GrpcClient(server.target, max_send_message_length=1024) as client:
+        response = await invoke(client, ScriptedRequest("x" * 5000))
+
+    assert response.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert response.attempts() == 1
+    assert server.service.received == []
