@@ -29,8 +29,9 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# grpc-core logs connection shutdowns at INFO on stderr; the demo is for people, so keep errors only.
 demo: install
-	$(BIN)/python -m app.Demo
+	GRPC_VERBOSITY=ERROR $(BIN)/python -m app.Demo
 
 bench: install
 	$(BIN)/python -m tests.Benchmarks.run_bench

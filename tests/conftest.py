@@ -5,6 +5,7 @@ import pytest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from tests.Support.Certificates import Certificates
 from tests.Support.RunningServer import RunningServer
 
 Invoke = Callable[[GrpcClient, GrpcRequest], Awaitable[GrpcResponse]]
@@ -37,3 +38,8 @@ def invoke(request: pytest.FixtureRequest) -> Invoke:
         return await client.call_async(grpc_request)
 
     return run_async
+
+
+@pytest.fixture(scope="session")
+def certificates() -> Certificates:
+    return Certificates()

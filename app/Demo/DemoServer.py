@@ -32,14 +32,25 @@ class DemoServer:
             with GrpcClient(server.target) as client:
                 ...
 
+    Given ``credentials`` (``grpc.ssl_server_credentials(...)``) it serves TLS
+    only, as the examples of the TLS page need.
+
     It also serves the standard grpc.health.v1 service, every demo service
     SERVING, unless ``health=False`` (to show a server without one); ``health``
     is grpc's own servicer, whose ``set()`` changes what checks see. ``port``
     picks the port, so a stopped server can come back where clients expect it.
     """
 
-    def __init__(self, max_workers: int = 8, *, port: int = 0, health: bool = True) -> None:
+    def __init__(
+        self,
+        max_workers: int = 8,
+        *,
+        credentials: grpc.ServerCredentials | None = None,
+        port: int = 0,
+        health: bool = True,
+    ) -> None:
         self._max_workers = max_workers
+        self._credentials = credentials
         self._requested_port = port
         self._serves_health = health
         self._executor: ThreadPoolExecutor | None = None
@@ -83,7 +94,12 @@ class DemoServer:
         health = self._health_for(handlers) if self._serves_health else None
         if health is not None:
             health_pb2_grpc.add_HealthServicer_to_server(health, server)
-        port = server.add_insecure_port(f"{_HOST}:{self._requested_port}")
+        address = f"{_HOST}:{self._requested_port}"
+        port = (
+            server.add_insecure_port(address)
+            if self._credentials is None
+            else server.add_secure_port(address, self._credentials)
+        )
         if port == 0:
             executor.shutdown(wait=False)
             raise RuntimeError(f"could not bind port {self._requested_port} on {_HOST}")

@@ -1,3 +1,4 @@
+import collections
 import threading
 import time
 
@@ -9,6 +10,8 @@ from protos import user_pb2, user_pb2_grpc
 class RecordingUserService(user_pb2_grpc.UserServiceServicer):
     """A user service whose behaviour is picked by the user id, recording what it received.
 
+    ``fail-2-UNAVAILABLE`` fails twice then answers; ``always-UNAVAILABLE`` never does.
+
     Every GetUser reply echoes the x-trace-id it saw in trailing metadata, so
     tests can check per call which trace arrived. ``peers`` tells how many
     connections the calls came over.
@@ -19,6 +22,7 @@ class RecordingUserService(user_pb2_grpc.UserServiceServicer):
         self.received: list[dict[str, str | bytes]] = []
         self.received_pairs: list[tuple[tuple[str, str | bytes], ...]] = []
         self.peers: list[str] = []
+        self._seen: collections.Counter[str] = collections.Counter()
 
     def GetUser(
         self, request: user_pb2.GetUserRequest, context: grpc.ServicerContext
@@ -26,6 +30,7 @@ class RecordingUserService(user_pb2_grpc.UserServiceServicer):
         metadata = self._record(context)
         trace_id = str(metadata.get("x-trace-id", ""))
         user_id = request.user_id
+        self._fail_as_scripted(user_id, context)
         if user_id == "404":
             context.set_trailing_metadata((("x-error-code", "U404"), ("x-seen-trace-id", trace_id)))
             context.abort(grpc.StatusCode.NOT_FOUND, "user 404 not found")
@@ -56,6 +61,21 @@ class RecordingUserService(user_pb2_grpc.UserServiceServicer):
         return user_pb2.User(
             id=f"u-{request.name}", name=request.name, email=request.email, age=request.age
         )
+
+    def _fail_as_scripted(self, user_id: str, context: grpc.ServicerContext) -> None:
+        """``fail-<n>-<CODE>`` fails the first n calls with CODE; ``always-<CODE>`` every call.
+
+        Anything after another dash is a label, giving a test separate counters.
+        """
+        kind, *parts = user_id.split("-")
+        if kind not in ("fail", "always"):
+            return
+        with self._lock:
+            self._seen[user_id] += 1
+            seen = self._seen[user_id]
+        failures, code = (int(parts[0]), parts[1]) if kind == "fail" else (seen, parts[0])
+        if seen <= failures:
+            context.abort(grpc.StatusCode[code], f"scripted {code} #{seen}")
 
     def _record(self, context: grpc.ServicerContext) -> dict[str, str | bytes]:
         pairs = tuple((key, value) for key, value in context.invocation_metadata())

@@ -1,26 +1,28 @@
-import asyncio
 from time import perf_counter
 from types import TracebackType
-from typing import Self, cast
+from typing import Self
 
 import grpc
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.Attempt import Attempt
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.AsyncChannels import AsyncChannels
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocationFactory import (
+    GrpcInvocationFactory,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelReadiness import (
     ChannelReadiness,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SyncChannel import SyncChannel
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
-    InvalidGrpcRequest,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
-    InvalidGrpcTimeout,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
     DEFAULT_MAX_RECONNECT_BACKOFF,
@@ -28,22 +30,23 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
     GrpcClientSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcRequest import (
     HealthCheckGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
-    OutgoingMetadata,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethodCatalog import (
-    GrpcMethodCatalog,
-)
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryLoop import RetryLoop
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock import SystemClock
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
-_METHODS = GrpcMethodCatalog()
+_SYSTEM_CLOCK = SystemClock()
 _OK = grpc.StatusCode.OK
 _CANCELLED_BY_CLOSE = GrpcResponse(
     grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
@@ -55,9 +58,11 @@ class GrpcClient:
 
     Every check happens before anything is sent, and a mistake in the calling
     code is raised as a named ``GrpcClientError``; whatever happens after that
-    (the server's answer, a deadline, a dropped connection) comes back as a
-    response. Connections open on first use: one blocking channel shared by all
-    threads, and one aio channel per event loop for ``call_async``.
+    (the server's answer, a deadline, a dropped connection, an open circuit)
+    comes back as a response. A call passes the bulkhead, then each attempt
+    asks the circuit breaker and goes on the wire; a retryable failure is
+    retried within the request's timeout. Clients with equal settings share one
+    connection and one breaker through a ``ChannelRegistry``.
     """
 
     def __init__(
@@ -69,6 +74,15 @@ class GrpcClient:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerPolicy | None = None,
+        bulkhead: BulkheadPolicy | None = None,
+        clock: Clock | None = None,
+        channel_registry: ChannelRegistry | None = None,
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
+        load_balancing: str | None = None,
         max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
     ) -> None:
         self._settings = GrpcClientSettings.create(
@@ -78,10 +92,21 @@ class GrpcClient:
             max_receive_message_length=max_receive_message_length,
             compression=compression,
             options=options,
+            retry=retry,
+            circuit_breaker=circuit_breaker,
+            bulkhead=bulkhead,
+            tls=tls,
+            bearer_token=bearer_token,
+            keepalive=keepalive,
+            load_balancing=load_balancing,
             max_reconnect_backoff=max_reconnect_backoff,
         )
-        self._sync = SyncChannel(self._settings)
-        self._async = AsyncChannels(self._settings)
+        self._clock = clock or _SYSTEM_CLOCK
+        self._registry = channel_registry or ChannelRegistry.default()
+        self._shared = self._registry.acquire(self._settings, self._clock)
+        self._bulkhead = Bulkhead(self._settings.bulkhead, self._clock)
+        self._attempt = Attempt(self._shared, self._settings, self._closed_error)
+        self._readiness = ChannelReadiness(self._shared, self._closed_error)
         self._closed = False
 
     @property
@@ -90,81 +115,70 @@ class GrpcClient:
 
     def call(self, request: GrpcRequest) -> GrpcResponse:
         invocation = self._prepare(request)
-        multicallable = self._sync.unary_unary(invocation.method)
         started = perf_counter()
-        try:
-            reply, call = multicallable.with_call(
-                invocation.message, timeout=invocation.timeout, metadata=invocation.metadata
-            )
-        except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
-        except ValueError as error:
-            if self._closed:
-                raise self._closed_error() from error
-            raise
+        if not self._bulkhead.enter(invocation.timeout):
+            response = Rejection.bulkhead_full(self._settings.target, self._bulkhead.limit)
         else:
-            response = GrpcResponse(
-                _OK,
-                reply,
-                "",
-                cast(RawMetadata, call.initial_metadata() or ()),
-                cast(RawMetadata, call.trailing_metadata() or ()),
-            )
+            try:
+                begun = self._clock.now()
+                response = self._attempt.sync(invocation, self._first_timeout(invocation))
+                if self._worth_retrying(invocation, response):
+                    response = self._retry_loop(invocation, begun).run(
+                        response, lambda timeout: self._attempt.sync(invocation, timeout)
+                    )
+            finally:
+                self._bulkhead.leave()
         GrpcCallLog.finished(self._settings.target, invocation, response, started)
         return response
 
     async def call_async(self, request: GrpcRequest) -> GrpcResponse:
         invocation = self._prepare(request)
-        multicallable = self._async.unary_unary(invocation.method)
         started = perf_counter()
-        call = multicallable(
-            invocation.message, timeout=invocation.timeout, metadata=invocation.metadata
-        )
-        try:
-            reply = await call
-        except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
-        except asyncio.CancelledError:
-            if not self._closed_mid_call():
-                raise
-            response = _CANCELLED_BY_CLOSE
+        bulkhead = self._bulkhead
+        if not bulkhead.try_enter() and not await bulkhead.enter_async(invocation.timeout):
+            response = Rejection.bulkhead_full(self._settings.target, self._bulkhead.limit)
         else:
-            response = GrpcResponse(
-                _OK, reply, "", await call.initial_metadata(), await call.trailing_metadata()
-            )
+            try:
+                begun = self._clock.now()
+                response = await self._attempt.aio(invocation, self._first_timeout(invocation))
+                if self._worth_retrying(invocation, response):
+                    response = await self._retry_loop(invocation, begun).run_async(
+                        response, lambda timeout: self._attempt.aio(invocation, timeout)
+                    )
+            finally:
+                self._bulkhead.leave()
         GrpcCallLog.finished(self._settings.target, invocation, response, started)
         return response
 
+    @staticmethod
+    def _first_timeout(invocation: GrpcInvocation) -> float:
+        cap = invocation.retry.attempt_timeout
+        return invocation.timeout if cap is None else min(cap, invocation.timeout)
+
+    @staticmethod
+    def _worth_retrying(invocation: GrpcInvocation, response: GrpcResponse) -> bool:
+        code = response.status_code()
+        return (
+            code is not _OK
+            and response.attempts() > 0
+            and (invocation.retry.retries(code, invocation.idempotent))
+        )
+
+    def _retry_loop(self, invocation: GrpcInvocation, begun: float) -> RetryLoop:
+        """Built only once a first attempt failed retryably: a success never pays for it."""
+        deadline = begun + invocation.timeout
+        return RetryLoop(invocation.retry, invocation.idempotent, deadline, self._clock)
+
     def _prepare(self, request: GrpcRequest) -> GrpcInvocation:
-        if self._closed:
-            raise self._closed_error()
-        if not isinstance(request, GrpcRequest):
-            raise InvalidGrpcRequest(f"expected a GrpcRequest, got {type(request).__qualname__}")
-        message = request.message()  # first: the seed's requests import their *_pb2 module in it
-        method = _METHODS.resolve(request)
-        method.check(message)
-        timeout = request.timeout()
-        seconds = (
-            self._settings.default_timeout
-            if timeout is None
-            else TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
-        )
-        metadata, trace_id = OutgoingMetadata.build(
-            request.metadata(), RequestContext.get_trace_id()
-        )
-        return GrpcInvocation(method, message, metadata, seconds, trace_id)
+        closed = self._closed_error()
+        if closed is not None:
+            raise closed
+        return GrpcInvocationFactory.build(request, self._settings)
 
-    def _closed_mid_call(self) -> bool:
-        """Tell a call cut short by ``close()`` apart from the caller's task being cancelled.
-
-        grpc.aio reports both as ``CancelledError``. Only the second belongs to
-        the caller; the first is answered as grpcio's blocking API answers it,
-        with a CANCELLED response.
-        """
-        task = asyncio.current_task()
-        return self._closed and not (task is not None and task.cancelling())
-
-    def _closed_error(self) -> GrpcClientClosed:
+    def _closed_error(self) -> GrpcClientClosed | None:
+        """The error for a call on this client once closed; ``None`` while it is open."""
+        if not self._closed:
+            return None
         return GrpcClientClosed(f"client for {self._settings.target} is closed")
 
     def wait_until_ready(self, timeout: float) -> bool:
@@ -174,14 +188,14 @@ class GrpcClient:
         not a mistake to raise (see ``ChannelReadiness``); a bad timeout raises
         ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``.
         """
-        return ChannelReadiness.wait(self._sync.channel, timeout)
+        return self._readiness.wait(timeout)
 
     async def wait_until_ready_async(
         self,
         timeout: float,  # noqa: ASYNC109  # running out of time is an answer (False), not a cancel
     ) -> bool:
         """``wait_until_ready`` for this event loop's channel, the one ``call_async`` uses here."""
-        return await ChannelReadiness.wait_async(self._async.channel, timeout)
+        return await self._readiness.wait_async(timeout)
 
     def check_health(self, service: str = "", *, timeout: float | None = None) -> HealthCheckResult:
         """Ask the server's grpc.health.v1 service about ``service`` ("" is the whole server).
@@ -204,16 +218,17 @@ class GrpcClient:
         return HealthCheckResult.from_response(service, await self.call_async(request))
 
     def close(self) -> None:
-        """Close every connection; safe from sync code, inside a running loop, and twice."""
-        self._closed = True
-        self._sync.close()
-        self._async.close()
+        """Refuse new calls and let go of the shared connection; safe anywhere, and twice.
 
-    async def aclose(self, grace: float | None = None) -> None:
-        """Close, letting this loop's in-flight calls finish for up to ``grace`` seconds."""
-        self._closed = True
-        self._sync.close()
-        await self._async.aclose(grace)
+        The connection itself closes when no client holds it any more (after
+        the registry's linger), cancelling calls still in flight on it.
+        """
+        if not self._closed:
+            self._closed = True
+            self._registry.release(self._shared)
+
+    async def aclose(self) -> None:
+        self.close()
 
     def __enter__(self) -> Self:
         return self

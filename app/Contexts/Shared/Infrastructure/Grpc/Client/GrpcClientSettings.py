@@ -1,22 +1,38 @@
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 
 import grpc
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.LoadBalancingPolicy import (
+    LoadBalancingPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
+    InvalidBearerToken,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import (
+    BearerToken,
+    BearerTokenInput,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 ChannelOptionValue = int | float | str | bool
 ChannelOptions = tuple[tuple[str, ChannelOptionValue], ...]
 ChannelOptionsInput = Mapping[str, ChannelOptionValue] | Iterable[tuple[str, ChannelOptionValue]]
-_COMPRESSION_NAMES = {
-    "none": grpc.Compression.NoCompression,
-    "gzip": grpc.Compression.Gzip,
-    "deflate": grpc.Compression.Deflate,
-}
+_RETRIES = "grpc.enable_retries"
 _SEND_LIMIT = "grpc.max_send_message_length"
 _RECEIVE_LIMIT = "grpc.max_receive_message_length"
 _RECONNECT_BACKOFF = "grpc.max_reconnect_backoff_ms"
@@ -39,10 +55,10 @@ class GrpcClientSettings:
     server that went away. Until its next attempt every call fails at once with
     UNAVAILABLE, and grpc's own cap is 120 s, so a client can stay "down" for up
     to two minutes after its restarted server is back (measured against a real
-    restart: 6-8 s after a 10 s outage, 12-16 s after a 30 s one). Between the
-    services of one deployment that is all loss, so the default cap is 5 s:
-    back within about 6 s (5 s plus grpc's 20% jitter), while attempts still
-    back off (1, 1.6, 2.6, 4.1 s...). ``None`` keeps grpc's own schedule.
+    restart: 6-8 s after a 10 s outage, 12-16 s after 30 s, 33 s after 150 s).
+    Between the services of one deployment that is all loss, so the default cap
+    is 5 s: back within about 6 s (5 s plus grpc's 20% jitter), while attempts
+    still back off (1, 1.6, 2.6, 4.1 s...). ``None`` keeps grpc's own schedule.
     """
 
     target: str
@@ -51,6 +67,13 @@ class GrpcClientSettings:
     max_receive_message_length: int | None = None
     compression: grpc.Compression | None = None
     options: ChannelOptions = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    circuit_breaker: CircuitBreakerPolicy = field(default_factory=CircuitBreakerPolicy)
+    bulkhead: BulkheadPolicy = field(default_factory=BulkheadPolicy)
+    tls: TlsSettings | None = None
+    bearer_token: BearerToken | None = None
+    keepalive: KeepaliveSettings | None = None
+    load_balancing: str | None = None
     max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF
 
     @classmethod
@@ -63,6 +86,13 @@ class GrpcClientSettings:
         max_receive_message_length: int | None = None,
         compression: grpc.Compression | str | None = None,
         options: ChannelOptionsInput = (),
+        retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerPolicy | None = None,
+        bulkhead: BulkheadPolicy | None = None,
+        tls: TlsSettings | None = None,
+        bearer_token: BearerTokenInput | None = None,
+        keepalive: KeepaliveSettings | None = None,
+        load_balancing: str | None = None,
         max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
     ) -> "GrpcClientSettings":
         return cls(
@@ -70,9 +100,16 @@ class GrpcClientSettings:
             TimeoutSeconds.parse(default_timeout, InvalidGrpcClientSettings, "default_timeout"),
             max_send_message_length,
             max_receive_message_length,
-            cls._compression(compression),
+            CompressionChoice.parse(compression, InvalidGrpcClientSettings, "compression"),
             cls._options(options),
-            cls._backoff(max_reconnect_backoff),
+            retry or RetryPolicy(),
+            circuit_breaker or CircuitBreakerPolicy(),
+            bulkhead or BulkheadPolicy(),
+            tls=tls,
+            bearer_token=None if bearer_token is None else BearerToken(bearer_token),
+            keepalive=keepalive,
+            load_balancing=LoadBalancingPolicy.parse(load_balancing),
+            max_reconnect_backoff=cls._backoff(max_reconnect_backoff),
         )
 
     def __post_init__(self) -> None:
@@ -90,19 +127,70 @@ class GrpcClientSettings:
                 raise InvalidGrpcClientSettings(
                     f"{name} must be a positive int, -1 for no limit, or None"
                 )
+        for name, kind in (
+            ("retry", RetryPolicy),
+            ("circuit_breaker", CircuitBreakerPolicy),
+            ("bulkhead", BulkheadPolicy),
+        ):
+            if not isinstance(getattr(self, name), kind):
+                raise InvalidGrpcClientSettings(f"{name} must be a {kind.__name__}")
         named = {key for key, _ in self.options}
-        for option, setting, value in self._dedicated():
+        if _RETRIES in named:
+            raise InvalidGrpcClientSettings(
+                f"{_RETRIES} is managed by the client: retries happen in RetryPolicy only"
+            )
+        for option, setting, value in self._limits():
             if value is not None and option in named:
                 raise InvalidGrpcClientSettings(
                     f"{option} is set both as a setting and in options; "
                     f"use {setting}= alone, or {setting}=None and the option"
                 )
+        self._check_transport(named)
+        LoadBalancingPolicy.apply(self.load_balancing, self.options)
 
     def channel_options(self) -> ChannelOptions:
-        limits = tuple((key, value) for key, _, value in self._dedicated() if value is not None)
-        return (*self.options, *limits)
+        """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""
+        limits = tuple((key, value) for key, _, value in self._limits() if value is not None)
+        return (
+            *LoadBalancingPolicy.apply(self.load_balancing, self.options),
+            *limits,
+            *self._transport_options(),
+            (_RETRIES, 0),
+        )
 
-    def _dedicated(self) -> tuple[tuple[str, str, int | None], ...]:
+    def _check_transport(self, named: set[str]) -> None:
+        """Refuse a bearer token without TLS here, once, rather than on every call.
+
+        grpc never sends call credentials over a plaintext channel: each call
+        would fail UNAUTHENTICATED, and a token in plaintext could be read on
+        the way anyway.
+        """
+        for name, kind in (
+            ("tls", TlsSettings),
+            ("bearer_token", BearerToken),
+            ("keepalive", KeepaliveSettings),
+        ):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise InvalidGrpcClientSettings(
+                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
+                )
+        if self.bearer_token is not None and self.tls is None:
+            raise InvalidBearerToken(
+                "bearer_token needs tls=TlsSettings(...): grpc sends call credentials only "
+                "over a secure channel, and a token sent in plaintext can be read on the way"
+            )
+        for option, _ in self._transport_options():
+            if option in named:
+                raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+
+    def _transport_options(self) -> ChannelOptions:
+        tls = () if self.tls is None else self.tls.channel_options()
+        keepalive = () if self.keepalive is None else self.keepalive.channel_options()
+        return (*tls, *keepalive)
+
+    def _limits(self) -> tuple[tuple[str, str, int | None], ...]:
+        """Each setting that becomes a channel option: the option, the setting, its value."""
         backoff = self.max_reconnect_backoff
         return (
             (_SEND_LIMIT, "max_send_message_length", self.max_send_message_length),
@@ -112,17 +200,6 @@ class GrpcClientSettings:
                 "max_reconnect_backoff",
                 None if backoff is None else round(backoff * 1000),
             ),
-        )
-
-    @staticmethod
-    def _compression(value: grpc.Compression | str | None) -> grpc.Compression | None:
-        if value is None or isinstance(value, grpc.Compression):
-            return value
-        if isinstance(value, str) and value.lower() in _COMPRESSION_NAMES:
-            return _COMPRESSION_NAMES[value.lower()]
-        raise InvalidGrpcClientSettings(
-            f"compression must be a grpc.Compression or one of {sorted(_COMPRESSION_NAMES)}, "
-            f"got {value!r}"
         )
 
     @staticmethod

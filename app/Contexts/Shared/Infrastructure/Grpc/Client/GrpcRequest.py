@@ -1,7 +1,10 @@
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
+import grpc
 from google.protobuf.message import Message
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 
 MetadataValue = str | bytes
 RequestMetadata = Mapping[str, MetadataValue | None] | Iterable[tuple[str, MetadataValue]]
@@ -44,4 +47,20 @@ class GrpcRequest(ABC):
         Normally the client finds it in the protobuf descriptor pool once the
         generated ``*_pb2`` module is imported, and this stays ``None``.
         """
+        return None
+
+    def idempotent(self) -> bool:
+        """Whether sending this twice is harmless; only then are ambiguous failures retried.
+
+        DEADLINE_EXCEEDED, for one, may arrive after the server did the work:
+        retrying a read is fine, retrying "charge the card" is not.
+        """
+        return False
+
+    def retry_policy(self) -> RetryPolicy | None:
+        """A policy for this request alone; ``None`` means the client's."""
+        return None
+
+    def compression(self) -> grpc.Compression | str | None:
+        """This call's compression (``"gzip"``, ``"deflate"``, ``"none"``), or the client's."""
         return None

@@ -12,8 +12,13 @@ from pathlib import Path
 import grpc
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcClientClosed
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
+    GrpcClientClosed,
+    InvalidGrpcRequest,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from protos import user_pb2
 from tests.conftest import Invoke
@@ -245,18 +250,45 @@ async def test_a_closed_client_refuses_calls_without_sending(
     assert len(server.service.received) == 1
 
 
-async def test_aclose_waits_for_calls_in_flight_within_the_grace_period(
-    server: RunningServer,
-) -> None:
+async def test_calls_in_flight_finish_when_their_client_closes(server: RunningServer) -> None:
     client = GrpcClient(server.target)
     in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("2")))
     await asyncio.sleep(0)
 
-    await client.aclose(grace=5.0)
+    await client.aclose()
 
     assert (await in_flight).is_success()
     with pytest.raises(GrpcClientClosed):
         await client.call_async(ScriptedRequest("2"))
+
+
+def test_clients_with_equal_settings_share_one_connection_and_close_independently(
+    server: RunningServer,
+) -> None:
+    registry = ChannelRegistry(linger=0)
+    first = GrpcClient(server.target, channel_registry=registry)
+    second = GrpcClient(server.target, channel_registry=registry)
+    assert first.call(ScriptedRequest("1")).is_success()
+
+    first.close()
+
+    assert second.call(ScriptedRequest("1")).is_success()
+    assert len(set(server.service.peers)) == 1
+    assert registry.open_channels() == 1
+    second.close()
+    assert registry.open_channels() == 0
+
+
+def test_a_thousand_short_lived_clients_open_one_connection(server: RunningServer) -> None:
+    registry = ChannelRegistry(linger=30.0)
+    for number in range(1000):
+        with GrpcClient(server.target, channel_registry=registry) as client:
+            assert client.call(ScriptedRequest(f"user-{number}")).is_success()
+
+    assert len(server.service.received) == 1000
+    assert len(set(server.service.peers)) == 1
+    assert registry.close_idle() == 1
+    assert registry.open_channels() == 0
 
 
 async def test_context_managers_close_the_client(server: RunningServer) -> None:
@@ -271,18 +303,10 @@ async def test_context_managers_close_the_client(server: RunningServer) -> None:
         await async_client.call_async(ScriptedRequest("1"))
 
 
-def _wait_until_received(server: RunningServer, count: int) -> None:
-    for _ in range(1000):
-        if len(server.service.received) >= count:
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError(f"the server never received {count} calls")
-
-
 def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_there(
     server: RunningServer,
 ) -> None:
-    client = GrpcClient(server.target)
+    client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
     loop = asyncio.new_event_loop()
     outcome: list[object] = []
 
@@ -295,7 +319,7 @@ def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_the
 
     thread = threading.Thread(target=loop.run_until_complete, args=(slow_call_then_another(),))
     thread.start()
-    _wait_until_received(server, 1)
+    server.wait_until_received(1)
     client.close()
     thread.join(10)
     loop.close()
@@ -304,10 +328,11 @@ def test_close_from_another_thread_cancels_calls_in_flight_on_a_loop_running_the
 
 
 async def test_close_cancels_a_call_in_flight_on_the_same_loop_with_a_cancelled_response(
-    client: GrpcClient, server: RunningServer
+    server: RunningServer,
 ) -> None:
+    client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
     in_flight = asyncio.ensure_future(client.call_async(ScriptedRequest("slow")))
-    await asyncio.to_thread(_wait_until_received, server, 1)
+    await asyncio.to_thread(server.wait_until_received, 1)
 
     client.close()
     response = await in_flight
@@ -327,10 +352,10 @@ async def test_cancelling_the_callers_task_still_cancels_it(client: GrpcClient) 
 
 
 def test_close_cancels_a_blocking_call_in_flight_in_another_thread(server: RunningServer) -> None:
-    client = GrpcClient(server.target)
+    client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
     with ThreadPoolExecutor(max_workers=1) as pool:
         in_flight = pool.submit(client.call, ScriptedRequest("slow"))
-        _wait_until_received(server, 1)
+        server.wait_until_received(1)
         client.close()
         response = in_flight.result(10)
 
@@ -389,8 +414,10 @@ def test_closing_releases_every_connection_the_client_opened(server: RunningServ
     port = int(server.target.rsplit(":", 1)[1])
     kept: list[GrpcClient] = []
 
+    registry = ChannelRegistry(linger=0)
+
     def use_and_close(close_inside_the_loop: bool) -> None:
-        client = GrpcClient(server.target)
+        client = GrpcClient(server.target, channel_registry=registry)
         kept.append(client)
         client.call(ScriptedRequest("1"))
 
@@ -406,7 +433,7 @@ def test_closing_releases_every_connection_the_client_opened(server: RunningServ
 
     for round_number in range(10):
         use_and_close(close_inside_the_loop=round_number % 2 == 0)
-    open_while_in_use = GrpcClient(server.target)
+    open_while_in_use = GrpcClient(server.target, channel_registry=registry)
     open_while_in_use.call(ScriptedRequest("1"))
     assert _connections_to(port) >= 1
     open_while_in_use.close()
@@ -452,3 +479,41 @@ def test_a_request_may_import_its_protobuf_module_inside_message(server: Running
 
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.splitlines()[-1] == "created u-lazy"
+
+
+async def test_a_request_may_choose_its_own_compression(client: GrpcClient, invoke: Invoke) -> None:
+    class Compressed(ScriptedRequest):
+        def compression(self) -> str:
+            return "gzip"
+
+    class Misspelt(ScriptedRequest):
+        def compression(self) -> str:
+            return "brotli"
+
+    assert (await invoke(client, Compressed("1"))).is_success()
+    with pytest.raises(InvalidGrpcRequest, match=r"compression\(\) must be a grpc\.Compression"):
+        await invoke(client, Misspelt("1"))
+
+
+def test_an_async_responses_metadata_can_be_read_after_its_event_loop_ended(
+    server: RunningServer,
+) -> None:
+    async def call() -> GrpcResponse:
+        async with GrpcClient(server.target) as client:
+            return await client.call_async(ScriptedRequest("meta"))
+
+    response = asyncio.run(call())
+
+    assert response.initial_metadata()["x-initial"] == "i1"
+    assert response.trailing_metadata().get_all("x-rep") == ("a", "b")
+
+
+async def test_a_request_over_the_send_limit_is_resource_exhausted_and_never_sent(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    with GrpcClient(server.target, max_send_message_length=1024) as client:
+        response = await invoke(client, ScriptedRequest("x" * 5000))
+
+    assert response.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert response.attempts() == 1
+    assert server.service.received == []

@@ -3,9 +3,13 @@ from typing import Any
 import grpc
 import pytest
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 
 @pytest.mark.parametrize(
@@ -82,6 +86,7 @@ def test_message_limits_become_channel_options_after_the_pass_through_ones() -> 
         ("grpc.max_send_message_length", 1024),
         ("grpc.max_receive_message_length", -1),
         ("grpc.max_reconnect_backoff_ms", 5000),
+        ("grpc.enable_retries", 0),
     )
 
 
@@ -101,9 +106,11 @@ def test_message_limits_become_channel_options_after_the_pass_through_ones() -> 
 def test_the_reconnect_backoff_cap_is_5_s_unless_set_and_none_leaves_it_to_grpc(
     arguments: dict[str, Any], expected: tuple[tuple[str, int], ...]
 ) -> None:
-    settings = GrpcClient("localhost:50051", **arguments).settings
+    options = GrpcClient("localhost:50051", **arguments).settings.channel_options()
 
-    assert settings.channel_options() == expected
+    assert tuple(option for option in options if option[0] == "grpc.max_reconnect_backoff_ms") == (
+        expected
+    )
 
 
 def test_settings_are_frozen() -> None:
@@ -111,3 +118,66 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(AttributeError):
         settings.default_timeout = 1.0  # type: ignore[misc]
+
+
+def test_tls_and_keepalive_become_channel_options_beside_the_pass_through_ones() -> None:
+    settings = GrpcClientSettings.create(
+        "localhost:50051",
+        options={"grpc.primary_user_agent": "svc/1"},
+        tls=TlsSettings(server_name_override="users.internal"),
+        keepalive=KeepaliveSettings(time_ms=10_000),
+    )
+
+    options = dict(settings.channel_options())
+    assert options["grpc.primary_user_agent"] == "svc/1"
+    assert options["grpc.ssl_target_name_override"] == "users.internal"
+    assert options["grpc.default_authority"] == "users.internal"
+    assert options["grpc.keepalive_time_ms"] == 10_000
+    assert "grpc.http2.max_pings_without_data" in options
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        pytest.param(
+            {
+                "keepalive": KeepaliveSettings(time_ms=10_000),
+                "options": {"grpc.keepalive_time_ms": 1},
+            },
+            "grpc.keepalive_time_ms is set both as a setting and in options",
+            id="keepalive-twice",
+        ),
+        pytest.param(
+            {
+                "tls": TlsSettings(server_name_override="a.internal"),
+                "options": {"grpc.default_authority": "b.internal"},
+            },
+            "grpc.default_authority is set both as a setting and in options",
+            id="authority-twice",
+        ),
+        pytest.param(
+            {"keepalive": {"time_ms": 10_000}},
+            "keepalive must be a KeepaliveSettings or None, got dict",
+            id="keepalive-as-dict",
+        ),
+    ],
+)
+def test_transport_settings_that_contradict_or_mistype_fail_at_construction(
+    arguments: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match=says):
+        GrpcClientSettings.create("localhost:50051", **arguments)
+
+
+def test_settings_with_tls_token_and_keepalive_stay_hashable_values() -> None:
+    def build() -> GrpcClientSettings:
+        return GrpcClientSettings.create(
+            "localhost:50051",
+            tls=TlsSettings(server_name_override="users.internal"),
+            bearer_token="token-1",
+            keepalive=KeepaliveSettings(time_ms=10_000),
+        )
+
+    assert build() == build()
+    assert hash(build()) == hash(build())
+    assert {build(): "channel"}[build()] == "channel"

@@ -1,3 +1,4 @@
+import logging
 from time import perf_counter
 
 import structlog
@@ -21,22 +22,35 @@ class GrpcCallLog:
     """
 
     @staticmethod
+    def _debug_enabled() -> bool:
+        """Ask the configured logger first, so a filtered-out event costs no arguments.
+
+        Binding through structlog's lazy proxy honours a ``structlog.configure``
+        made after this module was imported; loggers without the question log.
+        """
+        enabled = getattr(_log.bind(), "is_enabled_for", None)
+        return enabled is None or bool(enabled(logging.DEBUG))
+
+    @staticmethod
     def finished(
         target: str, invocation: GrpcInvocation, response: GrpcResponse, started: float
     ) -> None:
-        method = invocation.method
-        duration_ms = round((perf_counter() - started) * 1000, 3)
         if response.is_success():
+            if not GrpcCallLog._debug_enabled():
+                return
+            method = invocation.method
             _log.debug(
                 "grpc.call.succeeded",
                 service=method.service,
                 method=method.name,
                 target=target,
                 code="OK",
-                duration_ms=duration_ms,
+                duration_ms=round((perf_counter() - started) * 1000, 3),
                 trace_id=invocation.trace_id,
+                attempts=response.attempts(),
             )
             return
+        method = invocation.method
         _log.warning(
             "grpc.call.failed",
             service=method.service,
@@ -44,7 +58,8 @@ class GrpcCallLog:
             target=target,
             code=response.status_code().name,
             details=response.details(),
-            duration_ms=duration_ms,
+            duration_ms=round((perf_counter() - started) * 1000, 3),
             trace_id=invocation.trace_id,
+            attempts=response.attempts(),
             metadata=dict(SensitiveMetadata.redact(invocation.metadata)),
         )

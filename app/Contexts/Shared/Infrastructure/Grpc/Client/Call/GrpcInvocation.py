@@ -1,17 +1,19 @@
 from typing import NamedTuple
 
+import grpc
 from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 
 
 class GrpcInvocation(NamedTuple):
-    """A request after every check passed: exactly what will be sent.
+    """A request after every check passed: exactly what will be sent, and how.
 
     Taking the request's values once, before the call, means a request object
-    whose methods compute their answers is asked only once, and retries or logs
-    see the same values that went on the wire. A NamedTuple because it is built
+    whose methods compute their answers is asked only once, and retries and
+    logs see the values that went on the wire. A NamedTuple because it is built
     on every call and must cost next to nothing.
     """
 
@@ -20,3 +22,6 @@ class GrpcInvocation(NamedTuple):
     metadata: MetadataPairs
     timeout: float
     trace_id: str
+    idempotent: bool
+    retry: RetryPolicy
+    compression: grpc.Compression | None

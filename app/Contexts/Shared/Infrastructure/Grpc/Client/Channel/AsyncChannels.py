@@ -8,6 +8,7 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
@@ -29,19 +30,10 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 def _close_now(channel: grpc.aio.Channel) -> None:
     """Close an aio channel without an event loop to await on.
 
-    ``grpc.aio.Channel.close()`` without a grace period never suspends: it
-    cancels the active calls and destroys the channel synchronously. Driving the
-    coroutine by hand is what lets a synchronous ``close()`` (or one for a loop
-    that has already ended) free the connection right away. Should a later grpc
-    ever suspend there, the coroutine is dropped and the channel's own
-    ``__del__`` closes it instead.
+    Without a grace period ``grpc.aio.Channel.close()`` never waits: it cancels
+    the active calls and destroys the channel, so it can run right here.
     """
-    closing = channel.close(None)
-    try:
-        closing.send(None)
-    except StopIteration:
-        return
-    closing.close()
+    SettledCoroutine.result(channel.close(None))
 
 
 class AsyncChannels:

@@ -3,9 +3,9 @@ from collections.abc import Callable
 from time import monotonic
 
 import grpc
-import grpc.aio
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
@@ -13,13 +13,13 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout im
     InvalidGrpcTimeout,
 )
 
-# grpc's ready future is never told that its channel was closed (close() drops its
-# subscription), so a blocking wait looks up from it this often to notice close().
+# Closing a client only lets go of a shared channel, which nothing tells a wait about,
+# so a wait looks up this often to see whether its client was closed meanwhile.
 _CLOSE_CHECK_SECONDS = 0.1
 
 
 class ChannelReadiness:
-    """Waits until a client's own channel has connected, for start-up checks.
+    """Waits until a client's channel has connected, for start-up checks.
 
     The answer is a bool, not an exception: a server that is not up (yet) is the
     server's state, which this client reports as a value, as it reports a failed
@@ -29,43 +29,51 @@ class ChannelReadiness:
 
     The channel waited on is the one calls use, so a successful wait leaves the
     connection open for the first call. A client closed during the wait answers
-    ``False``, as a call cut short by ``close()`` answers CANCELLED.
+    ``False`` within ``_CLOSE_CHECK_SECONDS``, rather than holding its caller (a
+    shutdown, say) until the timeout.
     """
 
-    @staticmethod
-    def wait(channel: Callable[[], grpc.Channel], timeout: float) -> bool:
-        """Block until connected; ``channel`` raises ``GrpcClientClosed`` once the client closes."""
-        deadline = monotonic() + ChannelReadiness._seconds(timeout)
-        ready = grpc.channel_ready_future(channel())
+    def __init__(
+        self, shared: SharedChannel, closed_error: Callable[[], GrpcClientClosed | None]
+    ) -> None:
+        self._shared = shared
+        self._closed_error = closed_error
+
+    def wait(self, timeout: float) -> bool:
+        deadline = monotonic() + self._seconds(timeout)
+        ready = grpc.channel_ready_future(self._shared.sync.channel())
         try:
-            while (left := deadline - monotonic()) > 0:
+            while self._closed_error() is None and (left := deadline - monotonic()) > 0:
                 try:
                     ready.result(timeout=min(left, _CLOSE_CHECK_SECONDS))
                 except grpc.FutureTimeoutError:
-                    channel()
-                else:
-                    return True
-        except GrpcClientClosed:
-            return False
+                    continue
+                return True
         finally:
             ready.cancel()
         return False
 
-    @staticmethod
     async def wait_async(
-        channel: Callable[[], grpc.aio.Channel],
+        self,
         timeout: float,  # noqa: ASYNC109  # running out of time is the answer, not a cancellation
     ) -> bool:
-        """Wait on this loop's channel; closing it makes grpc raise ``UsageError`` at once."""
-        seconds = ChannelReadiness._seconds(timeout)
-        opened = channel()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._seconds(timeout)
+        ready = asyncio.ensure_future(self._shared.aio.channel().channel_ready())
         try:
-            async with asyncio.timeout(seconds):
-                await opened.channel_ready()
-        except (TimeoutError, grpc.aio.UsageError):
-            return False
-        return True
+            while self._closed_error() is None and (left := deadline - loop.time()) > 0:
+                await asyncio.wait((ready,), timeout=min(left, _CLOSE_CHECK_SECONDS))
+                if ready.done():
+                    # grpc raises UsageError here when the channel itself was closed.
+                    return ready.exception() is None
+        finally:
+            ready.cancel()
+        return False
 
-    @staticmethod
-    def _seconds(timeout: object) -> float:
-        return TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
+    def _seconds(self, timeout: object) -> float:
+        """The call rule for the timeout, then the closed check, before anything is opened."""
+        seconds = TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
+        closed = self._closed_error()
+        if closed is not None:
+            raise closed
+        return seconds

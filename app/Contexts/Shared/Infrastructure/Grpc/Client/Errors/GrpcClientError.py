@@ -6,6 +6,8 @@ that is not successful. Everything below means the calling code must change::
     Exception
     └── GrpcClientError
         ├── InvalidGrpcClientSettings (ValueError)  bad constructor arguments
+        │   ├── InvalidTlsSettings                  unreadable, non-PEM or half a key pair
+        │   └── InvalidBearerToken                  malformed, or no TLS to carry it
         ├── InvalidGrpcRequest                      the request object is unusable
         │   ├── InvalidGrpcMessage (TypeError)      not a protobuf message, or the wrong one
         │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject

@@ -4,6 +4,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientError import GrpcClientError
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
+    InvalidBearerToken,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
@@ -19,6 +22,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidTlsSettings import (
+    InvalidTlsSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod import (
     UnknownGrpcMethod,
 )
@@ -29,11 +35,13 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod
 __all__ = [
     "GrpcClientClosed",
     "GrpcClientError",
+    "InvalidBearerToken",
     "InvalidGrpcClientSettings",
     "InvalidGrpcMessage",
     "InvalidGrpcMetadata",
     "InvalidGrpcRequest",
     "InvalidGrpcTimeout",
+    "InvalidTlsSettings",
     "UnknownGrpcMethod",
     "UnsupportedGrpcMethod",
 ]

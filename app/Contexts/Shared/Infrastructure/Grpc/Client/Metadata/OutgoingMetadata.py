@@ -34,6 +34,9 @@ class OutgoingMetadata:
 
     @classmethod
     def build(cls, declared: RequestMetadata, trace_id: str | None) -> tuple[MetadataPairs, str]:
+        if not declared and isinstance(declared, Mapping):
+            trace_id = trace_id or TraceId.generate()
+            return ((TRACE_ID_KEY, trace_id),), trace_id
         pairs: list[tuple[str, MetadataValue]] = []
         own_trace_id = None
         for key, value in cls._items(declared):

@@ -1,4 +1,6 @@
 import json
+import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -65,3 +67,23 @@ async def test_credentials_in_metadata_never_reach_a_log_line(
         assert "SECRET" not in line
     if user_id == "404":
         assert logs[0]["metadata"]["authorization"] == "[redacted]"
+
+
+@pytest.fixture
+def info_level() -> Iterator[None]:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+
+
+@pytest.mark.usefixtures("info_level")
+async def test_at_info_level_a_success_logs_nothing_and_a_failure_still_warns(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    with capture_logs() as logs:
+        await invoke(client, ScriptedRequest("1"))
+        await invoke(client, ScriptedRequest("404"))
+
+    assert [event["event"] for event in logs] == ["grpc.call.failed"]

@@ -1,0 +1,62 @@
+import threading
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+
+_ASYNC_POLL_SECONDS = 0.005
+
+
+class Bulkhead:
+    """Counts a client's calls in flight, across threads and event loops alike.
+
+    One counter under one condition serves ``call`` and ``call_async``, so the
+    limit holds whatever mix of the two a service uses. A blocked thread waits
+    on the condition; a task polls with the clock's async sleep instead, because
+    an asyncio primitive would tie the bulkhead to a single event loop and a
+    thread-backed wait would leave a slot taken if the task were cancelled.
+    """
+
+    def __init__(self, policy: BulkheadPolicy, clock: Clock) -> None:
+        self._limit = policy.max_in_flight
+        self._wait = policy.wait
+        self._clock = clock
+        self._in_flight = 0
+        self._free = threading.Condition(threading.Lock())
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def enter(self, within: float) -> bool:
+        with self._free:
+            if self._in_flight >= self._limit and (
+                not self._wait or not self._free.wait_for(self._has_room, within)
+            ):
+                return False
+            self._in_flight += 1
+            return True
+
+    def try_enter(self) -> bool:
+        """Take a slot if one is free, never waiting: the async path's fast lane."""
+        with self._free:
+            if self._in_flight >= self._limit:
+                return False
+            self._in_flight += 1
+            return True
+
+    async def enter_async(self, within: float) -> bool:
+        deadline = self._clock.now() + within
+        while not self.try_enter():
+            remaining = deadline - self._clock.now()
+            if not self._wait or remaining <= 0:
+                return False
+            await self._clock.asleep(min(_ASYNC_POLL_SECONDS, remaining))
+        return True
+
+    def leave(self) -> None:
+        with self._free:
+            self._in_flight -= 1
+            self._free.notify()
+
+    def _has_room(self) -> bool:
+        return self._in_flight < self._limit

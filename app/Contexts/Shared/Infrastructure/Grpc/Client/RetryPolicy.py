@@ -1,0 +1,67 @@
+import math
+from dataclasses import dataclass
+
+import grpc
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
+
+_SAFE_FOR_ANY_REQUEST = frozenset({grpc.StatusCode.UNAVAILABLE})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how often a failed call is tried again.
+
+    UNAVAILABLE means the server never processed the call, so it is retried for
+    any request. Every other code in ``retryable_codes`` (DEADLINE_EXCEEDED by
+    default) may mean the server did the work, so it is retried only for
+    requests that declare ``idempotent()``. Backoff is exponential with jitter
+    (tenacity's ``wait_exponential_jitter``): ``initial_backoff * multiplier **
+    (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
+    attempts share the request's timeout; ``attempt_timeout`` optionally caps
+    each one, which is what gives a DEADLINE_EXCEEDED retry time to succeed.
+    """
+
+    max_attempts: int = 3
+    initial_backoff: float = 0.05
+    max_backoff: float = 1.0
+    multiplier: float = 2.0
+    jitter: float = 0.05
+    retryable_codes: frozenset[grpc.StatusCode] = frozenset(
+        {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+    )
+    attempt_timeout: float | None = None
+
+    @classmethod
+    def disabled(cls) -> "RetryPolicy":
+        return cls(max_attempts=1)
+
+    def __post_init__(self) -> None:
+        if type(self.max_attempts) is not int or self.max_attempts < 1:
+            raise InvalidGrpcClientSettings("max_attempts must be an int of at least 1")
+        for name in ("initial_backoff", "max_backoff", "jitter"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise InvalidGrpcClientSettings(f"{name} must be a finite number of seconds >= 0")
+        if not isinstance(self.multiplier, int | float) or not 1 <= self.multiplier < math.inf:
+            raise InvalidGrpcClientSettings("multiplier must be a finite number >= 1")
+        if not isinstance(self.retryable_codes, frozenset) or not all(
+            isinstance(code, grpc.StatusCode) for code in self.retryable_codes
+        ):
+            raise InvalidGrpcClientSettings(
+                "retryable_codes must be a frozenset of grpc.StatusCode"
+            )
+        if grpc.StatusCode.OK in self.retryable_codes:
+            raise InvalidGrpcClientSettings("OK is a success, not a retryable code")
+        timeout = self.attempt_timeout
+        if timeout is not None and (
+            not isinstance(timeout, int | float) or not 0 < timeout < math.inf
+        ):
+            raise InvalidGrpcClientSettings("attempt_timeout must be a positive number of seconds")
+
+    def retries(self, code: grpc.StatusCode, idempotent: bool) -> bool:
+        if self.max_attempts == 1 or code not in self.retryable_codes:
+            return False
+        return idempotent or code in _SAFE_FOR_ANY_REQUEST

@@ -1,0 +1,403 @@
+"""Client CPU per call of ``GrpcClient`` against raw grpcio, on one shared local server.
+
+The library's promise is that request objects, checks and trace propagation
+cost little next to grpcio itself, so both sides make the same call (same
+message, same ``x-trace-id`` metadata, same 30 s timeout, inside a
+``RequestContext``) and only the client process's CPU is counted: wall time
+would mostly measure the server and the loopback. The server runs in another
+process but on the same 2 cores, and per-call CPU drifts by 10% or more from
+one second to the next; so each scenario runs many short rounds, raw and ours
+back to back with alternating order, and compares medians. The median of the
+rounds' own ratios is printed too, being steadier still.
+
+Run with ``make bench``; it prints a table and always exits 0, because it is a
+measurement rather than a test.
+"""
+
+import argparse
+import asyncio
+import gc
+import logging
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any
+
+import grpc
+import grpc.aio
+import structlog
+from google.protobuf import __version__ as protobuf_version
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Demo.GetUserGrpcRequest import GetUserGrpcRequest
+from protos.user_pb2 import GetUserRequest, User
+from protos.user_pb2_grpc import UserServiceStub
+from tests.Benchmarks import user_server
+
+TIMEOUT = 30.0
+TARGET_RATIO = 1.10
+IN_FLIGHT = 64
+USER_ID = "42"
+TRACE_ID_KEY = "x-trace-id"
+SERVER_START_SECONDS = 30.0
+SERVER_STOP_SECONDS = 5.0
+
+Batch = Callable[[int], object]
+AsyncCall = Callable[[], Awaitable[object]]
+AsyncBatch = Callable[[AsyncCall, int], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    calls: int
+    warmup: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per-call CPU of both sides, one value per round, in the order they were measured."""
+
+    name: str
+    raw_us: tuple[float, ...]
+    ours_us: tuple[float, ...]
+
+    @property
+    def raw(self) -> float:
+        return statistics.median(self.raw_us)
+
+    @property
+    def ours(self) -> float:
+        return statistics.median(self.ours_us)
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.raw
+
+    @property
+    def round_ratios(self) -> tuple[float, ...]:
+        """Each round's ours/raw, from two batches run back to back.
+
+        Neighbouring batches share the machine's mood, so these ratios scatter
+        far less than either side's per-call CPU does; their median and spread
+        say how far to trust the ratio of medians.
+        """
+        return tuple(ours / raw for raw, ours in zip(self.raw_us, self.ours_us, strict=True))
+
+    @property
+    def paired_ratio(self) -> float:
+        return statistics.median(self.round_ratios)
+
+    @property
+    def ratio_quartiles(self) -> tuple[float, float]:
+        first, _, third = statistics.quantiles(self.round_ratios, method="inclusive")
+        return first, third
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= TARGET_RATIO
+
+
+# --- the calls, one per side and flavour -------------------------------------------------
+
+
+def _trace_metadata() -> tuple[tuple[str, str], ...]:
+    """What a hand-written caller would send to propagate the trace, as the client does."""
+    return ((TRACE_ID_KEY, RequestContext.get_trace_id() or ""),)
+
+
+def _raw_sync_call(stub: UserServiceStub) -> User:
+    return stub.GetUser(
+        GetUserRequest(user_id=USER_ID), timeout=TIMEOUT, metadata=_trace_metadata()
+    )
+
+
+def _our_sync_call(client: GrpcClient) -> GrpcResponse:
+    return client.call(GetUserGrpcRequest(USER_ID))
+
+
+async def _raw_async_call(stub: UserServiceStub) -> User:
+    return await stub.GetUser(
+        GetUserRequest(user_id=USER_ID), timeout=TIMEOUT, metadata=_trace_metadata()
+    )
+
+
+async def _our_async_call(client: GrpcClient) -> GrpcResponse:
+    return await client.call_async(GetUserGrpcRequest(USER_ID))
+
+
+# --- batches: how calls are strung together -----------------------------------------------
+# One scope per batch: every call runs inside a request context, but the scope's own
+# cost (a uuid4) would be paid equally by both sides and only dilute the ratio.
+
+
+def _sync_batch(call: Callable[[], object], calls: int) -> None:
+    with RequestContext.scope():
+        for _ in range(calls):
+            call()
+
+
+async def _sequential_batch(call: AsyncCall, calls: int) -> None:
+    with RequestContext.scope():
+        for _ in range(calls):
+            await call()
+
+
+async def _in_flight_batch(call: AsyncCall, calls: int) -> None:
+    with RequestContext.scope():
+        for _ in range(calls // IN_FLIGHT):
+            await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def _cpu_us_per_call(batch: Batch, calls: int) -> float:
+    """CPU of the whole process (grpc's C threads included) per call, in microseconds.
+
+    Garbage is collected first so that one side does not pay for the other's.
+    """
+    gc.collect()
+    started = time.process_time()
+    batch(calls)
+    return (time.process_time() - started) / calls * 1e6
+
+
+def _compare(name: str, raw: Batch, ours: Batch, settings: Settings) -> Comparison:
+    """Warm both sides up, then alternate which goes first, so neither always runs second."""
+    for batch in (raw, ours):
+        batch(settings.warmup)
+    raw_us: list[float] = []
+    ours_us: list[float] = []
+    for round_number in range(settings.rounds):
+        if round_number % 2:
+            ours_us.append(_cpu_us_per_call(ours, settings.calls))
+            raw_us.append(_cpu_us_per_call(raw, settings.calls))
+        else:
+            raw_us.append(_cpu_us_per_call(raw, settings.calls))
+            ours_us.append(_cpu_us_per_call(ours, settings.calls))
+    return Comparison(name, tuple(raw_us), tuple(ours_us))
+
+
+def _check_reachable(response: GrpcResponse) -> None:
+    """Fail loudly before measuring, since a failing call is far cheaper than a real one."""
+    if not response.is_success():
+        raise RuntimeError(f"benchmark server answered {response!r}")
+
+
+def _sync_comparison(target: str, settings: Settings) -> Comparison:
+    with grpc.insecure_channel(target) as channel, GrpcClient(target) as client:
+        _check_reachable(_our_sync_call(client))
+        raw = partial(_sync_batch, partial(_raw_sync_call, UserServiceStub(channel)))
+        ours = partial(_sync_batch, partial(_our_sync_call, client))
+        return _compare("sync", raw, ours, settings)
+
+
+async def _open_aio_channel(target: str) -> grpc.aio.Channel:
+    """Create the channel inside the loop that will use it, as grpc.aio requires."""
+    return grpc.aio.insecure_channel(target)
+
+
+def _on_loop(runner: asyncio.Runner, batch: AsyncBatch, call: AsyncCall, calls: int) -> None:
+    """Run an async batch to the end, so async sides fit the measuring code of sync ones.
+
+    Every batch runs on the runner's one loop, since aio channels belong to the
+    loop that opened them; the ``run()`` around a batch costs a few
+    microseconds, spread over hundreds of calls.
+    """
+    runner.run(batch(call, calls))
+
+
+def _compare_async(
+    runner: asyncio.Runner,
+    name: str,
+    batch: AsyncBatch,
+    raw_call: AsyncCall,
+    our_call: AsyncCall,
+    settings: Settings,
+) -> Comparison:
+    raw = partial(_on_loop, runner, batch, raw_call)
+    ours = partial(_on_loop, runner, batch, our_call)
+    return _compare(name, raw, ours, settings)
+
+
+def _whole_gathers(settings: Settings) -> Settings:
+    """Round call counts to whole gathers, since CPU is divided by the calls really made."""
+
+    def whole(calls: int) -> int:
+        return max(1, round(calls / IN_FLIGHT)) * IN_FLIGHT
+
+    return replace(settings, calls=whole(settings.calls), warmup=whole(settings.warmup))
+
+
+def _async_comparisons(target: str, settings: Settings) -> list[Comparison]:
+    with asyncio.Runner() as runner:
+        channel = runner.run(_open_aio_channel(target))
+        client = GrpcClient(target)
+        try:
+            _check_reachable(runner.run(_our_async_call(client)))
+            raw_call = partial(_raw_async_call, UserServiceStub(channel))
+            our_call = partial(_our_async_call, client)
+            return [
+                _compare_async(
+                    runner, "async sequential", _sequential_batch, raw_call, our_call, settings
+                ),
+                _compare_async(
+                    runner,
+                    f"async {IN_FLIGHT} in flight",
+                    _in_flight_batch,
+                    raw_call,
+                    our_call,
+                    _whole_gathers(settings),
+                ),
+            ]
+        finally:
+            runner.run(client.aclose())
+            runner.run(channel.close(grace=None))
+
+
+# --- the server process ---------------------------------------------------------------------
+
+
+def _port_from(lifeline: Connection) -> int:
+    if not lifeline.poll(SERVER_START_SECONDS):
+        raise RuntimeError(f"the benchmark server did not start in {SERVER_START_SECONDS} s")
+    try:
+        return int(lifeline.recv())
+    except EOFError as error:
+        raise RuntimeError("the benchmark server exited before reporting its port") from error
+
+
+@contextmanager
+def _server() -> Iterator[str]:
+    """Run the server in a spawned process and always stop it, Ctrl-C included.
+
+    The pipe that brings the port back stays open while the benchmark runs: the
+    server stops when it closes, which covers a parent killed too hard for
+    ``finally`` to run.
+    """
+    spawn = multiprocessing.get_context("spawn")
+    lifeline, server_end = spawn.Pipe()
+    process = spawn.Process(
+        target=user_server.serve, args=(server_end,), name="bench-server", daemon=True
+    )
+    process.start()
+    try:
+        server_end.close()
+        yield user_server.address(_port_from(lifeline))
+    finally:
+        lifeline.close()
+        process.terminate()
+        process.join(SERVER_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def _header(settings: Settings) -> None:
+    print("GrpcClient vs raw grpcio: client CPU per call (time.process_time), microseconds")
+    print(
+        f"Python {platform.python_version()}  grpcio {grpc.__version__}  "
+        f"protobuf {protobuf_version}  CPUs {os.cpu_count()}"
+    )
+    print(
+        f"rounds {settings.rounds} (raw and ours interleaved)  calls per round and side "
+        f"{settings.calls} ({_whole_gathers(settings).calls} in flight)  "
+        f"warm-up calls per side {settings.warmup}"
+    )
+    print()
+
+
+def _table(results: list[Comparison]) -> None:
+    print(
+        f"{'scenario':<20} {'raw us':>8} {'ours us':>8} {'ratio':>7} "
+        f"{'paired':>7} {'round ratio IQR':>16}  target"
+    )
+    for result in results:
+        first, third = result.ratio_quartiles
+        print(
+            f"{result.name:<20} {result.raw:>8.1f} {result.ours:>8.1f} {result.ratio:>7.3f} "
+            f"{result.paired_ratio:>7.3f} {f'{first:.3f}-{third:.3f}':>16}  "
+            f"{'met' if result.met else 'MISSED'}"
+        )
+    print(
+        "ratio: median ours / median raw (the target applies to it); paired: median of the "
+        "rounds' ours/raw"
+    )
+    print()
+
+
+def _summary(results: list[Comparison], seconds: float) -> None:
+    for result in results:
+        mark = "" if result.met else "  <-- MISSED"
+        print(
+            f"{result.name}  raw {result.raw:.1f} us  ours {result.ours:.1f} us  "
+            f"ratio {result.ratio:.3f}  (target <= {TARGET_RATIO:.2f}){mark}"
+        )
+    missed = [result.name for result in results if not result.met]
+    print()
+    print(f"missed the target: {', '.join(missed)}" if missed else "every scenario met the target")
+    print(f"measured in {seconds:.1f} s")
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _settings(argv: list[str]) -> Settings:
+    """Many short rounds rather than a few long ones: the machine's noise drifts over seconds."""
+    parser = argparse.ArgumentParser(description="Client CPU per call: GrpcClient vs raw grpcio.")
+    parser.add_argument("--rounds", type=_positive, default=25, help="rounds per scenario, 2+")
+    parser.add_argument("--calls", type=_positive, default=300, help="calls per round and side")
+    parser.add_argument("--warmup", type=_positive, default=300, help="warm-up calls per side")
+    arguments = parser.parse_args(argv)
+    if arguments.rounds < 2:
+        parser.error("--rounds must be at least 2: the round ratios' quartiles need two")
+    return Settings(arguments.rounds, arguments.calls, arguments.warmup)
+
+
+def _configure_logging() -> None:
+    """Production settings: info level, so the client's per-call debug event is filtered out."""
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        cache_logger_on_first_use=True,
+    )
+
+
+def main(argv: list[str]) -> int:
+    started = time.perf_counter()
+    settings = _settings(argv)
+    _configure_logging()
+    _header(settings)
+    with _server() as target:
+        results = [_sync_comparison(target, settings), *_async_comparisons(target, settings)]
+    _table(results)
+    _summary(results, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("interrupted; the server process has been stopped", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,169 @@
+import json
+
+import grpc
+import pytest
+from structlog.testing import capture_logs
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
+    InvalidGrpcClientSettings,
+    InvalidGrpcRequest,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from tests.conftest import Invoke
+from tests.Support.FakeClock import FakeClock
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+
+NO_JITTER = RetryPolicy(initial_backoff=0.1, multiplier=2.0, jitter=0.0, max_attempts=3)
+
+
+class IdempotentRequest(ScriptedRequest):
+    def idempotent(self) -> bool:
+        return True
+
+
+def _client(server: RunningServer, clock: FakeClock, retry: RetryPolicy = NO_JITTER) -> GrpcClient:
+    return GrpcClient(
+        server.target, retry=retry, clock=clock, circuit_breaker=CircuitBreakerPolicy.disabled()
+    )
+
+
+async def test_unavailable_is_retried_with_exponential_backoff_until_it_succeeds(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    clock = FakeClock()
+    with _client(server, clock) as client, capture_logs() as logs:
+        response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE"))
+
+    assert response.is_success()
+    assert response.attempts() == 3
+    assert len(server.service.received) == 3
+    assert clock.sleeps == [0.1, 0.2]
+    assert logs[-1]["attempts"] == 3
+
+
+async def test_the_last_attempts_response_is_the_answer_when_attempts_run_out(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    clock = FakeClock()
+    with _client(server, clock) as client, capture_logs() as logs:
+        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE"))
+
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE
+    assert response.details() == "scripted UNAVAILABLE #3"
+    assert response.attempts() == 3
+    assert logs[-1]["event"] == "grpc.call.failed"
+    assert logs[-1]["attempts"] == 3
+
+
+async def test_deadline_exceeded_is_not_retried_unless_the_request_is_idempotent(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    clock = FakeClock()
+    with _client(server, clock) as client:
+        plain = await invoke(client, ScriptedRequest("fail-1-DEADLINE_EXCEEDED-plain"))
+        idempotent = await invoke(client, IdempotentRequest("fail-1-DEADLINE_EXCEEDED-idem"))
+
+    assert plain.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert plain.attempts() == 1
+    assert idempotent.is_success()
+    assert idempotent.attempts() == 2
+
+
+@pytest.mark.parametrize("code", ["NOT_FOUND", "INVALID_ARGUMENT", "INTERNAL", "PERMISSION_DENIED"])
+async def test_other_codes_are_never_retried_by_default_even_when_idempotent(
+    server: RunningServer, invoke: Invoke, code: str
+) -> None:
+    with _client(server, FakeClock()) as client:
+        response = await invoke(client, IdempotentRequest(f"fail-1-{code}"))
+
+    assert response.status_code() is grpc.StatusCode[code]
+    assert response.attempts() == 1
+    assert len(server.service.received) == 1
+
+
+async def test_backoff_never_sleeps_past_the_deadline(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    clock = FakeClock()
+    with _client(server, clock) as client:
+        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE", timeout=0.25))
+
+    assert clock.sleeps == [0.1]
+    assert response.attempts() == 2
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_a_request_can_bring_its_own_policy(server: RunningServer, invoke: Invoke) -> None:
+    class NoRetry(ScriptedRequest):
+        def retry_policy(self) -> RetryPolicy:
+            return RetryPolicy.disabled()
+
+    with _client(server, FakeClock()) as client:
+        response = await invoke(client, NoRetry("fail-1-UNAVAILABLE"))
+
+    assert response.attempts() == 1
+    assert not response.is_success()
+
+
+async def test_a_request_returning_something_else_as_its_policy_is_refused(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    class Confused(ScriptedRequest):
+        def retry_policy(self) -> RetryPolicy:
+            return 3  # type: ignore[return-value]
+
+    with pytest.raises(InvalidGrpcRequest, match="retry_policy\\(\\) must return a RetryPolicy"):
+        await invoke(client, Confused("1"))
+
+
+async def test_grpc_cores_own_retry_policy_cannot_multiply_attempts(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    core_retries = {
+        "methodConfig": [
+            {
+                "name": [{"service": "user.UserService"}],
+                "retryPolicy": {
+                    "maxAttempts": 5,
+                    "initialBackoff": "0.01s",
+                    "maxBackoff": "0.01s",
+                    "backoffMultiplier": 1,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+    options = {"grpc.service_config": json.dumps(core_retries)}
+    with GrpcClient(server.target, options=options, retry=RetryPolicy.disabled()) as client:
+        response = await invoke(client, ScriptedRequest("fail-3-UNAVAILABLE"))
+
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE
+    assert len(server.service.received) == 1
+
+
+def test_turning_grpc_core_retries_back_on_is_refused() -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match="retries happen in RetryPolicy only"):
+        GrpcClient("localhost:50051", options={"grpc.enable_retries": 1})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"max_attempts": 2.5}, "max_attempts"),
+        ({"initial_backoff": -1}, "initial_backoff"),
+        ({"max_backoff": float("inf")}, "max_backoff"),
+        ({"multiplier": 0.5}, "multiplier"),
+        ({"retryable_codes": {"UNAVAILABLE"}}, "retryable_codes"),
+        ({"retryable_codes": frozenset({grpc.StatusCode.OK})}, "OK is a success"),
+        ({"attempt_timeout": 0}, "attempt_timeout"),
+    ],
+)
+def test_an_unusable_policy_fails_at_construction(arguments: dict[str, object], says: str) -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match=says):
+        RetryPolicy(**arguments)  # type: ignore[arg-type]
