@@ -42,3 +42,7 @@ class HealthCheckGrpcRequest(BaseGrpcRequest):
 
     def timeout(self) -> float | None:
         return self._timeout
+
+    def idempotent(self) -> bool:
+        """A check only reads, so the client's retry policy may repeat it on any retryable code."""
+        return True

@@ -120,4 +120,5 @@ def test_the_request_names_the_standard_method_and_carries_the_timeout() -> None
     assert repr(request) == "<HealthCheckGrpcRequest /grpc.health.v1.Health/Check>"
     assert request.message().service == "user.UserService"
     assert request.timeout() == 2
+    assert request.idempotent() is True  # a read: retried on any retryable code
     assert HealthCheckGrpcRequest().timeout() is None
