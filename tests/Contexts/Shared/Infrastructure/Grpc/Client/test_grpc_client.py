@@ -1,6 +1,4 @@
 import asyncio
-import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from protos import user_pb2
 from tests.conftest import Invoke
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
+from tests.Support.TcpConnections import TcpConnections
 
 
 async def test_a_successful_call_returns_the_decoded_reply(
@@ -384,29 +383,13 @@ async def test_channel_options_and_compression_reach_the_channel(
     assert str(server.service.received[-1]["user-agent"]).startswith("orders-api/2.1")
 
 
-def _connections_to(port: int) -> int:
-    """Established TCP connections this process holds towards ``port`` (client side only)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        with contextlib.suppress(FileNotFoundError):
-            inodes.add(os.readlink(f"/proc/self/fd/{fd}").removeprefix("socket:[").rstrip("]"))
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as rows:
-            for row in list(rows)[1:]:
-                fields = row.split()
-                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                count += remote_port == port and fields[3] == "01" and fields[9] in inodes
-    return count
-
-
 def _settled_connections_to(port: int) -> int:
     """grpc closes sockets on its own threads: give it a moment before counting."""
     for _ in range(200):
-        if _connections_to(port) == 0:
+        if not TcpConnections.to(port):
             return 0
         threading.Event().wait(0.01)
-    return _connections_to(port)
+    return len(TcpConnections.to(port))
 
 
 def test_closing_releases_every_connection_the_client_opened(server: RunningServer) -> None:
@@ -435,7 +418,7 @@ def test_closing_releases_every_connection_the_client_opened(server: RunningServ
         use_and_close(close_inside_the_loop=round_number % 2 == 0)
     open_while_in_use = GrpcClient(server.target, channel_registry=registry)
     open_while_in_use.call(ScriptedRequest("1"))
-    assert _connections_to(port) >= 1
+    assert len(TcpConnections.to(port)) >= 1
     open_while_in_use.close()
 
     assert _settled_connections_to(port) == 0
