@@ -47,10 +47,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 
 _SYSTEM_CLOCK = SystemClock()
-_OK = grpc.StatusCode.OK
-_CANCELLED_BY_CLOSE = GrpcResponse(
-    grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
-)
 
 
 class GrpcClient:
@@ -122,7 +118,7 @@ class GrpcClient:
             try:
                 begun = self._clock.now()
                 response = self._attempt.sync(invocation, self._first_timeout(invocation))
-                if self._worth_retrying(invocation, response):
+                if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
                     response = self._retry_loop(invocation, begun).run(
                         response, lambda timeout: self._attempt.sync(invocation, timeout)
                     )
@@ -141,7 +137,7 @@ class GrpcClient:
             try:
                 begun = self._clock.now()
                 response = await self._attempt.aio(invocation, self._first_timeout(invocation))
-                if self._worth_retrying(invocation, response):
+                if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
                     response = await self._retry_loop(invocation, begun).run_async(
                         response, lambda timeout: self._attempt.aio(invocation, timeout)
                     )
@@ -154,15 +150,6 @@ class GrpcClient:
     def _first_timeout(invocation: GrpcInvocation) -> float:
         cap = invocation.retry.attempt_timeout
         return invocation.timeout if cap is None else min(cap, invocation.timeout)
-
-    @staticmethod
-    def _worth_retrying(invocation: GrpcInvocation, response: GrpcResponse) -> bool:
-        code = response.status_code()
-        return (
-            code is not _OK
-            and response.attempts() > 0
-            and (invocation.retry.retries(code, invocation.idempotent))
-        )
 
     def _retry_loop(self, invocation: GrpcInvocation, begun: float) -> RetryLoop:
         """Built only once a first attempt failed retryably: a success never pays for it."""

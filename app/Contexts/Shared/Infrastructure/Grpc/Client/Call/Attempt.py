@@ -12,7 +12,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import Gr
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
 
-_OK = grpc.StatusCode.OK
 _CANCELLED_BY_CLOSE = GrpcResponse(
     grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
 )

@@ -88,15 +88,6 @@ class AsyncChannels:
         for loop, channel in self._take_all().items():
             self._close_on(loop, channel)
 
-    async def aclose(self, grace: float | None) -> None:
-        """Like ``close()``, but this loop's in-flight calls get ``grace`` seconds to finish."""
-        channels = self._take_all()
-        own = channels.pop(asyncio.get_running_loop(), None)
-        for loop, channel in channels.items():
-            self._close_on(loop, channel)
-        if own is not None:
-            await own.close(grace)
-
     def _take_all(self) -> dict[asyncio.AbstractEventLoop, grpc.aio.Channel]:
         with self._lock:
             self._closed = True

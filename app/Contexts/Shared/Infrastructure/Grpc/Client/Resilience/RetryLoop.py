@@ -2,6 +2,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import cast
 
+import grpc
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_result
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
@@ -87,7 +88,19 @@ class RetryLoop:
         return response.after_attempts(made)
 
     def _retryable(self, response: GrpcResponse) -> bool:
-        """A call refused locally (no attempt made: an open circuit) is not worth repeating."""
-        return response.attempts() > 0 and self._policy.retries(
-            response.status_code(), self._idempotent
+        return self.worth_retrying(self._policy, self._idempotent, response)
+
+    @staticmethod
+    def worth_retrying(policy: RetryPolicy, idempotent: bool, response: GrpcResponse) -> bool:
+        """The one rule, for the first attempt and the loop alike.
+
+        A success and a call refused locally (no attempt made: an open circuit,
+        a full bulkhead) are not worth repeating; anything else is if the
+        policy says so for this request.
+        """
+        code = response.status_code()
+        return (
+            code is not grpc.StatusCode.OK
+            and response.attempts() > 0
+            and policy.retries(code, idempotent)
         )
