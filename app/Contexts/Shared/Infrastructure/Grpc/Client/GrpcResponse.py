@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from typing import Any, NamedTuple, NoReturn, cast
+from typing import Any, NamedTuple, NoReturn, Self, cast
 
 import grpc
 import grpc.aio
@@ -8,6 +8,9 @@ from google.protobuf.message import Message
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import MetadataValue
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Status.GrpcStatusErrors import (
+    GrpcStatusErrors,
+)
 
 RawMetadata = Iterable[tuple[str, MetadataValue]]
 
@@ -94,6 +97,20 @@ class GrpcResponse:
         ``response.message().name`` should read naturally at the call site.
         """
         return self._state.message
+
+    def raise_for_status(self) -> Self:
+        """Return this response if it succeeded, else raise its ``RemoteServiceError``.
+
+        For callers who would rather let a failure propagate than branch on
+        ``is_success()``: the error is the domain's (``RemoteResourceNotFound``,
+        ``RemoteServiceUnavailable``...), so the code catching it needs no grpc
+        import. Returning the response lets a call read as one expression:
+        ``client.call(request).raise_for_status().message()``.
+        """
+        state = self._state
+        if state.code is grpc.StatusCode.OK:
+            return self
+        raise GrpcStatusErrors.error_for(state.code, state.details)
 
     def attempts(self) -> int:
         """How many times the call went on the wire.

@@ -3,8 +3,15 @@ from unittest.mock import Mock
 import grpc
 import pytest
 
+from app.Contexts.Shared.Domain.Errors.RemoteResourceNotFound import RemoteResourceNotFound
+from app.Contexts.Shared.Domain.Errors.RemoteServiceTimeout import RemoteServiceTimeout
+from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from protos import user_pb2
+from tests.conftest import Invoke
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
 
 
 def test_a_response_cannot_be_changed_after_the_fact() -> None:
@@ -58,3 +65,44 @@ def test_it_can_be_mocked_with_spec_as_the_seed_tests_do() -> None:
     assert mock_response.status_code() is grpc.StatusCode.NOT_FOUND
     with pytest.raises(AttributeError):
         mock_response.no_such_method()
+
+
+async def test_raise_for_status_hands_back_a_successful_response_for_chaining(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("42"))
+
+    assert response.raise_for_status() is response
+    assert response.raise_for_status().message().id == "42"
+
+
+async def test_raise_for_status_raises_the_domain_error_with_the_servers_words(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("404"))
+
+    with pytest.raises(RemoteResourceNotFound) as raised:
+        response.raise_for_status()
+
+    assert raised.value.status == "NOT_FOUND"
+    assert raised.value.details == "user 404 not found"
+    assert str(raised.value) == "NOT_FOUND: user 404 not found"
+
+
+async def test_raise_for_status_reads_a_missed_deadline_as_a_timeout(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("slow", timeout=0.2))
+
+    with pytest.raises(RemoteServiceTimeout):
+        response.raise_for_status()
+
+
+async def test_raise_for_status_reads_a_server_that_is_gone_as_unavailable(invoke: Invoke) -> None:
+    with RunningServer.start() as server:
+        target = server.target
+    with GrpcClient(target, default_timeout=2.0) as client:
+        response = await invoke(client, ScriptedRequest("1"))
+
+    with pytest.raises(RemoteServiceUnavailable):
+        response.raise_for_status()

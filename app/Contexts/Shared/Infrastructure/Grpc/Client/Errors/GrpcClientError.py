@@ -1,7 +1,9 @@
 """Root of what the client raises: misuse found before anything is sent.
 
 A server or transport failure is never raised; it comes back as a ``GrpcResponse``
-that is not successful. Everything below means the calling code must change::
+that is not successful (``raise_for_status()`` turns one into the domain's
+``RemoteServiceError`` for callers who ask). Everything below means the calling
+code must change::
 
     Exception
     └── GrpcClientError

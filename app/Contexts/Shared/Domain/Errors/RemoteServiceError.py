@@ -1,0 +1,33 @@
+"""Root of the domain's view of a remote call that did not give an answer.
+
+Application code must not import grpc, yet it has to tell "not found" from
+"try again later". These errors carry the meaning of a failure in domain terms;
+the infrastructure maps transport status codes onto them in one table
+(``GrpcStatusErrors``)::
+
+    Exception
+    └── RemoteServiceError
+        ├── RemoteServiceUnavailable       down, unreachable or refusing for now
+        ├── RemoteServiceTimeout           no answer within the deadline
+        ├── RemoteServiceOverloaded        out of quota or capacity: back off
+        ├── RemoteServiceUnauthenticated   our credentials were missing or refused
+        ├── RemoteServicePermissionDenied  we are known, but not allowed
+        ├── RemoteResourceNotFound         the thing asked for does not exist
+        ├── RemoteResourceConflict         it already exists, or changed under us
+        ├── RemoteRequestInvalid           the other side rejected what we sent
+        └── RemoteServiceFailed            the other side broke, or cannot do this
+"""
+
+
+class RemoteServiceError(Exception):
+    """Base class, so a handler can catch every remote failure in one clause.
+
+    ``status`` is the transport's name for what happened (``"NOT_FOUND"``),
+    kept as text so logs and messages can quote it without the domain knowing
+    any transport; ``details`` is what the other side said.
+    """
+
+    def __init__(self, status: str, details: str = "") -> None:
+        self.status = status
+        self.details = details
+        super().__init__(f"{status}: {details}" if details else status)
