@@ -3,6 +3,7 @@ import uuid
 from collections.abc import Callable
 from time import perf_counter
 
+from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
     UnsupportedGrpcMethod,
 )
@@ -10,7 +11,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from app.Demo.DemoServer import DemoServer
-from app.Demo.GetUserGrpcRequest import GetUserGrpcRequest
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
 

@@ -36,10 +36,10 @@ import grpc.aio
 import structlog
 from google.protobuf import __version__ as protobuf_version
 
+from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
-from app.Demo.GetUserGrpcRequest import GetUserGrpcRequest
 from protos.user_pb2 import GetUserRequest, User
 from protos.user_pb2_grpc import UserServiceStub
 from tests.Benchmarks import user_server

@@ -6,7 +6,9 @@ class GetUserGrpcRequest(BaseGrpcRequest):
     """The README's request for ``user.UserService/GetUser``, with an optional timeout.
 
     ``timeout=None`` leaves the choice to the client's ``default_timeout``; the
-    demo passes a short one to show a deadline being hit.
+    demo passes a short one to show a deadline being hit. It is the README's
+    class unchanged, so it does not declare itself idempotent (docs/resilience.md
+    shows what that changes).
     """
 
     def __init__(self, user_id: str, timeout: float | None = None) -> None:

@@ -1,0 +1,24 @@
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+from protos.user_pb2 import CreateUserRequest
+
+
+class CreateUserGrpcRequest(BaseGrpcRequest):
+    """``user.UserService/CreateUser``, keyword-friendly so the seed's ``**user_data`` fits.
+
+    Not idempotent: a retry after a timeout could create the user twice, so the
+    client retries it only when the server was never reached (UNAVAILABLE).
+    """
+
+    def __init__(self, name: str, email: str, age: int = 0) -> None:
+        self._name = name
+        self._email = email
+        self._age = age
+
+    def service_name(self) -> str:
+        return "user.UserService"
+
+    def method_name(self) -> str:
+        return "CreateUser"
+
+    def message(self) -> CreateUserRequest:
+        return CreateUserRequest(name=self._name, email=self._email, age=self._age)
