@@ -22,17 +22,11 @@ class EnvironmentValue:
 
     @staticmethod
     def integer(raw: str) -> int:
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"must be a whole number, got {raw!r}") from None
+        return EnvironmentValue._converted(int, raw, "a whole number")
 
     @staticmethod
     def number(raw: str) -> float:
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError(f"must be a number, got {raw!r}") from None
+        return EnvironmentValue._converted(float, raw, "a number")
 
     @staticmethod
     def boolean(raw: str) -> bool:
@@ -55,6 +49,14 @@ class EnvironmentValue:
     def pem(raw: str) -> bytes | str:
         """PEM text itself (as secrets are often handed to a container), or a file's path."""
         return raw.encode() if "-----BEGIN" in raw else raw
+
+    @staticmethod
+    def _converted(convert: Callable[[str], _T], raw: str, what: str) -> _T:
+        """Python's own message names its function (``int()``), not what the variable wants."""
+        try:
+            return convert(raw)
+        except ValueError:
+            raise ValueError(f"must be {what}, got {raw!r}") from None
 
     @staticmethod
     def optional(read: Callable[[str], _T]) -> Callable[[str], _T | None]:
