@@ -24,6 +24,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
     DEFAULT_MAX_RECONNECT_BACKOFF,
     ChannelOptionsInput,
@@ -81,7 +84,7 @@ class GrpcClient:
         load_balancing: str | None = None,
         max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
     ) -> None:
-        self._settings = GrpcClientSettings.create(
+        settings = GrpcClientSettings.create(
             target,
             default_timeout=default_timeout,
             max_send_message_length=max_send_message_length,
@@ -97,6 +100,39 @@ class GrpcClient:
             load_balancing=load_balancing,
             max_reconnect_backoff=max_reconnect_backoff,
         )
+        self._open(settings, clock, channel_registry)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: GrpcClientSettings,
+        *,
+        clock: Clock | None = None,
+        channel_registry: ChannelRegistry | None = None,
+    ) -> Self:
+        """A client for settings made beforehand, as a registry of downstream services keeps them.
+
+        Settings are checked when they are made, by ``create()`` or otherwise, so
+        nothing is parsed twice; the client is the one ``GrpcClient(target, ...)``
+        builds from equal arguments. A subclass with a constructor of its own
+        overrides this.
+        """
+        if not isinstance(settings, GrpcClientSettings):
+            raise InvalidGrpcClientSettings(
+                f"settings must be a GrpcClientSettings, got {type(settings).__name__}; "
+                "make one with GrpcClientSettings.create(target, ...)"
+            )
+        client = cls.__new__(cls)
+        client._open(settings, clock, channel_registry)
+        return client
+
+    def _open(
+        self,
+        settings: GrpcClientSettings,
+        clock: Clock | None,
+        channel_registry: ChannelRegistry | None,
+    ) -> None:
+        self._settings = settings
         self._clock = clock or _SYSTEM_CLOCK
         self._registry = channel_registry or ChannelRegistry.default()
         self._shared = self._registry.acquire(self._settings, self._clock)

@@ -146,6 +146,7 @@ class GrpcClientSettings:
                     f"use {setting}= alone, or {setting}=None and the option"
                 )
         self._check_transport(named)
+        self._check_parsed()
         LoadBalancingPolicy.apply(self.load_balancing, self.options)
 
     def channel_options(self) -> ChannelOptions:
@@ -183,6 +184,20 @@ class GrpcClientSettings:
         for option, _ in self._transport_options():
             if option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
+
+    def _check_parsed(self) -> None:
+        """The fields ``create()`` parses, checked again for settings made another way.
+
+        ``dataclasses.replace`` (how environment overrides apply) and the plain
+        constructor skip ``create()``; a client trusts any settings it is handed.
+        """
+        TimeoutSeconds.parse(self.default_timeout, InvalidGrpcClientSettings, "default_timeout")
+        if self.compression is not None and not isinstance(self.compression, grpc.Compression):
+            raise InvalidGrpcClientSettings(
+                f"compression must be a grpc.Compression or None, got {self.compression!r}; "
+                "create() also takes its name"
+            )
+        self._backoff(self.max_reconnect_backoff)
 
     def _transport_options(self) -> ChannelOptions:
         tls = () if self.tls is None else self.tls.channel_options()

@@ -1,3 +1,4 @@
+import dataclasses
 from typing import Any
 
 import grpc
@@ -181,3 +182,24 @@ def test_settings_with_tls_token_and_keepalive_stay_hashable_values() -> None:
     assert build() == build()
     assert hash(build()) == hash(build())
     assert {build(): "channel"}[build()] == "channel"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        pytest.param(
+            {"default_timeout": 0}, "default_timeout must be a number of seconds", id="timeout"
+        ),
+        pytest.param({"compression": "gzip"}, "compression must be a grpc.Compression", id="name"),
+        pytest.param(
+            {"max_reconnect_backoff": 0}, "max_reconnect_backoff must be None", id="backoff"
+        ),
+    ],
+)
+def test_settings_made_without_create_are_checked_as_strictly(
+    change: dict[str, Any], says: str
+) -> None:
+    settings = GrpcClientSettings.create("localhost:50051")
+
+    with pytest.raises(InvalidGrpcClientSettings, match=says):
+        dataclasses.replace(settings, **change)

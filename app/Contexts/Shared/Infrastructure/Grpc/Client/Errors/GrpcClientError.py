@@ -9,14 +9,18 @@ code must change::
     └── GrpcClientError
         ├── InvalidGrpcClientSettings (ValueError)  bad constructor arguments
         │   ├── InvalidTlsSettings                  unreadable, non-PEM or half a key pair
-        │   └── InvalidBearerToken                  malformed, or no TLS to carry it
+        │   ├── InvalidBearerToken                  malformed, or no TLS to carry it
+        │   └── InvalidGrpcClientEnvironment        an override variable with an unusable value
         ├── InvalidGrpcRequest                      the request object is unusable
         │   ├── InvalidGrpcMessage (TypeError)      not a protobuf message, or the wrong one
         │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject
         │   └── InvalidGrpcTimeout (ValueError)     not a positive, finite number of seconds
         ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
         ├── UnsupportedGrpcMethod                   a streaming method
-        └── GrpcClientClosed (RuntimeError)         a call on a closed client
+        ├── InvalidGrpcClientName (ValueError)      a registry name no variable can be made of
+        ├── GrpcClientAlreadyRegistered (ValueError)  a registry name given twice
+        ├── UnknownGrpcClient (LookupError)         no client of that name in the registry
+        └── GrpcClientClosed (RuntimeError)         a call on a closed client, or registry
 """
 
 

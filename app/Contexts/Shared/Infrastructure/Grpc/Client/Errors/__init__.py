@@ -1,11 +1,20 @@
 """The client's exceptions, importable from one place (see ``GrpcClientError`` for the tree)."""
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientAlreadyRegistered import (
+    GrpcClientAlreadyRegistered,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientError import GrpcClientError
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
     InvalidBearerToken,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientEnvironment import (
+    InvalidGrpcClientEnvironment,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientName import (
+    InvalidGrpcClientName,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
@@ -25,6 +34,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidTlsSettings import (
     InvalidTlsSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcClient import (
+    UnknownGrpcClient,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod import (
     UnknownGrpcMethod,
 )
@@ -33,15 +45,19 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod
 )
 
 __all__ = [
+    "GrpcClientAlreadyRegistered",
     "GrpcClientClosed",
     "GrpcClientError",
     "InvalidBearerToken",
+    "InvalidGrpcClientEnvironment",
+    "InvalidGrpcClientName",
     "InvalidGrpcClientSettings",
     "InvalidGrpcMessage",
     "InvalidGrpcMetadata",
     "InvalidGrpcRequest",
     "InvalidGrpcTimeout",
     "InvalidTlsSettings",
+    "UnknownGrpcClient",
     "UnknownGrpcMethod",
     "UnsupportedGrpcMethod",
 ]
