@@ -121,9 +121,7 @@ class GrpcTestServer:
                 f"got {type(credentials).__name__}"
             )
         if not isinstance(host, str) or not host or any(c.isspace() for c in host):
-            raise InvalidGrpcTestServerSettings(
-                f"host must be a host name or address, got {host!r}"
-            )
+            raise InvalidGrpcTestServerSettings(f"host must be a name or an address, got {host!r}")
         if type(port) is not int or not 0 <= port <= _MAX_PORT:
             raise InvalidGrpcTestServerSettings(
                 f"port must be an int from 0 (a free port) to {_MAX_PORT}, got {port!r}"
