@@ -142,16 +142,17 @@ async def test_client_settings_go_through_the_factory() -> None:
 async def test_each_service_is_called_through_the_client_built_for_its_target(
     invoke: Invoke,
 ) -> None:
-    fakes = {target: FakeGrpcClient(target) for target in ("users:50051", "orders:50051")}
-    fakes["users:50051"].reply("user.UserService", "GetUser", user_pb2.User(name="from users"))
     registry = StaticServiceRegistry({"users": "users:50051", "orders": "orders:50051"})
+    users, orders = FakeGrpcClient("users:50051"), FakeGrpcClient("orders:50051")
+    users.reply("user.UserService", "GetUser", user_pb2.User(name="from users"))
+    fakes = {users.settings.target: users, orders.settings.target: orders}
 
-    with ServiceDiscoveryGrpcClient(registry, client_factory=fakes.__getitem__) as services:
+    with users, orders, ServiceDiscoveryGrpcClient(registry, fakes.__getitem__) as services:
         response = await invoke(services.get_client("users"), ScriptedRequest("7"))
 
     assert response.message().name == "from users"
-    assert [call.message.user_id for call in fakes["users:50051"].calls] == ["7"]
-    assert fakes["orders:50051"].calls == ()
+    assert [call.message.user_id for call in users.calls] == ["7"]
+    assert orders.calls == ()
 
 
 def test_close_closes_every_client_and_refuses_new_ones() -> None:

@@ -72,7 +72,11 @@ class FakeGrpcClient(GrpcClient):
         initial_metadata: ResponseMetadata = (),
         trailing_metadata: ResponseMetadata = (),
     ) -> None:
-        """Answer the method with ``message``, as a server that succeeded."""
+        """Answer the method with ``message``, as a server that succeeded.
+
+        Each call gets its own copy, as each real call decodes its own reply, so
+        code that changes one reply cannot change the next.
+        """
         answer = FakeAnswer.reply(message, initial_metadata, trailing_metadata)
         self._script.add(service, method, answer, message)
 
@@ -86,20 +90,26 @@ class FakeGrpcClient(GrpcClient):
         initial_metadata: ResponseMetadata = (),
         trailing_metadata: ResponseMetadata = (),
     ) -> None:
-        """Answer the method with a failure, as a server that aborted with ``code``."""
+        """Answer the method as a server that aborted with ``code`` would.
+
+        A response, never an exception, as from the real client; a retryable code
+        is retried by the ``RetryPolicy``, so script what the retries get next.
+        """
         answer = FakeAnswer.failure(code, details, initial_metadata, trailing_metadata)
         self._script.add(service, method, answer, None)
 
     def handle(self, service: str, method: str, handler: Handler) -> None:
         """Answer the method with what ``handler(call)`` returns: a message or a ``GrpcResponse``.
 
-        For answers that depend on the call; ``call`` is the ``RecordedCall``.
+        For answers that depend on what was sent (``call`` is its ``RecordedCall``).
+        An exception the handler raises reaches the test as it is: it is a bug in
+        the test, not something a server could answer.
         """
         self._script.add(service, method, FakeAnswer.handler(handler), None)
 
     @property
     def calls(self) -> tuple[RecordedCall, ...]:
-        """Every attempt answered so far, in order, whatever the method."""
+        """Every attempt so far, in order: once per attempt, as a server sees a retried call."""
         with self._lock:
             return tuple(self._calls)
 
