@@ -8,6 +8,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResp
 from tests.Support.Certificates import Certificates
 from tests.Support.RunningServer import RunningServer
 
+pytest_plugins = ["app.Contexts.Shared.Infrastructure.Grpc.Testing.pytest_plugin", "pytester"]
+
 Invoke = Callable[[GrpcClient, GrpcRequest], Awaitable[GrpcResponse]]
 
 

@@ -20,6 +20,9 @@ from app.Contexts.Shared.Infrastructure.Discovery.StaticServiceRegistry import (
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcClientClosed
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from protos import user_pb2
+from tests.conftest import Invoke
 from tests.Support.RunningBackends import RunningBackends
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -136,20 +139,48 @@ async def test_client_settings_go_through_the_factory() -> None:
     assert min(answered) > 0, answered
 
 
-def test_close_closes_every_client_and_refuses_new_ones(server: RunningServer) -> None:
-    services = ServiceDiscoveryGrpcClient(CountingRegistry(server.target))
-    users = services.get_client("users")
+async def test_each_service_is_called_through_the_client_built_for_its_target(
+    invoke: Invoke,
+) -> None:
+    registry = StaticServiceRegistry({"users": "users:50051", "orders": "orders:50051"})
+    users, orders = FakeGrpcClient("users:50051"), FakeGrpcClient("orders:50051")
+    users.reply("user.UserService", "GetUser", user_pb2.User(name="from users"))
+    fakes = {users.settings.target: users, orders.settings.target: orders}
+
+    with users, orders, ServiceDiscoveryGrpcClient(registry, fakes.__getitem__) as services:
+        response = await invoke(services.get_client("users"), ScriptedRequest("7"))
+
+    assert response.message().name == "from users"
+    assert [call.message.user_id for call in users.calls] == ["7"]
+    assert orders.calls == ()
+
+
+def test_close_closes_every_client_and_refuses_new_ones() -> None:
+    built: list[FakeGrpcClient] = []
+
+    def factory(target: str) -> GrpcClient:
+        built.append(FakeGrpcClient(target))
+        return built[-1]
+
+    registry = StaticServiceRegistry({"users": "users:50051", "orders": "orders:50051"})
+    services = ServiceDiscoveryGrpcClient(registry, client_factory=factory)
+    services.get_client("users")
+    services.get_client("orders")
 
     services.close()
     services.close()
 
-    assert "closed" in repr(users)
+    assert [repr(fake) for fake in built] == [
+        "<FakeGrpcClient users:50051 closed>",
+        "<FakeGrpcClient orders:50051 closed>",
+    ]
     with pytest.raises(
-        GrpcClientClosed, match="ServiceDiscoveryGrpcClient CountingRegistry closed"
+        GrpcClientClosed, match="ServiceDiscoveryGrpcClient StaticServiceRegistry closed"
     ):
         services.get_client("orders")
     with pytest.raises(GrpcClientClosed):
         services.call_service("users", ScriptedRequest("7"))
+    assert [fake.calls for fake in built] == [(), ()]
 
 
 async def test_aclose_closes_every_client(server: RunningServer) -> None:

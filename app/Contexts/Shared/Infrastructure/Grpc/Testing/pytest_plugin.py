@@ -1,0 +1,42 @@
+"""pytest fixtures for code that calls gRPC services through ``GrpcClient``.
+
+Load them from the ``conftest.py`` at the root of your tests::
+
+    pytest_plugins = ["app.Contexts.Shared.Infrastructure.Grpc.Testing.pytest_plugin"]
+
+A module of fixtures rather than a class, so it is named as pytest plugins are.
+Everything a fixture opens is closed at teardown, even when the test fails.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
+
+StartGrpcTestServer = Callable[..., GrpcTestServer]
+
+
+@pytest.fixture
+def fake_grpc_client() -> Iterator[FakeGrpcClient]:
+    """A ``FakeGrpcClient`` with nothing scripted yet."""
+    with FakeGrpcClient() as fake:
+        yield fake
+
+
+@pytest.fixture
+def grpc_test_server() -> Iterator[StartGrpcTestServer]:
+    """``GrpcTestServer.start``, with every server it started stopped after the test.
+
+    ``server = grpc_test_server(MyUserService(), interceptors=[...])`` takes
+    what ``GrpcTestServer.start`` takes; a test may start several.
+    """
+    with ExitStack() as started:
+
+        def start(*servicers: object, **options: Any) -> GrpcTestServer:
+            return started.enter_context(GrpcTestServer.start(*servicers, **options))
+
+        yield start
