@@ -1,10 +1,20 @@
+import grpc
 import pytest
 
 from app.Contexts.Backoffice.Users.Domain.User import User
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GrpcUserFinder import GrpcUserFinder
+from app.Contexts.Shared.Domain.Errors.RemoteServiceError import RemoteServiceError
+from app.Contexts.Shared.Domain.Errors.RemoteServiceFailed import RemoteServiceFailed
+from app.Contexts.Shared.Domain.Errors.RemoteServicePermissionDenied import (
+    RemoteServicePermissionDenied,
+)
 from app.Contexts.Shared.Domain.Errors.RemoteServiceTimeout import RemoteServiceTimeout
+from app.Contexts.Shared.Domain.Errors.RemoteServiceUnauthenticated import (
+    RemoteServiceUnauthenticated,
+)
 from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
 
 
 def test_a_known_user_comes_back_as_the_domains_user(users_client: GrpcClient) -> None:
@@ -27,3 +37,24 @@ def test_a_missed_deadline_is_a_remote_timeout(users_client: GrpcClient) -> None
 def test_a_server_that_is_gone_is_remote_unavailable(unreachable_client: GrpcClient) -> None:
     with pytest.raises(RemoteServiceUnavailable, match="UNAVAILABLE"):
         GrpcUserFinder(unreachable_client).find("123")
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        (grpc.StatusCode.UNAUTHENTICATED, RemoteServiceUnauthenticated),
+        (grpc.StatusCode.PERMISSION_DENIED, RemoteServicePermissionDenied),
+        (grpc.StatusCode.INTERNAL, RemoteServiceFailed),
+    ],
+    ids=lambda value: getattr(value, "name", ""),
+)
+def test_codes_the_demo_never_sends_map_through_the_shared_table(
+    code: grpc.StatusCode, error: type[RemoteServiceError]
+) -> None:
+    with FakeGrpcClient() as fake:
+        fake.fail("user.UserService", "GetUser", code, "scripted")
+
+        with pytest.raises(error, match="scripted"):
+            GrpcUserFinder(fake).find("1")
+
+        assert [call.message.user_id for call in fake.calls] == ["1"]

@@ -1,10 +1,14 @@
+import grpc
 import pytest
 
 from app.Contexts.Backoffice.Users.Domain.UserNotFound import UserNotFound
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.UserGrpcService import UserGrpcService
 from app.Contexts.Shared.Domain.Errors.RemoteRequestInvalid import RemoteRequestInvalid
+from app.Contexts.Shared.Domain.Errors.RemoteResourceConflict import RemoteResourceConflict
 from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from protos.user_pb2 import User
 
 
 def test_get_user_returns_the_seeds_dict(users_client: GrpcClient) -> None:
@@ -46,3 +50,17 @@ def test_create_user_with_a_field_the_request_does_not_take_is_a_type_error(
 def test_a_server_that_is_gone_is_remote_unavailable(unreachable_client: GrpcClient) -> None:
     with pytest.raises(RemoteServiceUnavailable):
         UserGrpcService(unreachable_client).get_user("123")
+
+
+def test_with_the_fake_client_the_seeds_unit_tests_need_no_mock() -> None:
+    with FakeGrpcClient() as fake:
+        fake.reply("user.UserService", "GetUser", User(id="123", name="John Doe"))
+        fake.fail("user.UserService", "CreateUser", grpc.StatusCode.ALREADY_EXISTS, "taken")
+        service = UserGrpcService(fake)
+
+        assert service.get_user("123")["name"] == "John Doe"
+        with pytest.raises(RemoteResourceConflict, match="taken"):
+            service.create_user({"name": "John", "email": "john@example.com"})
+
+        created = fake.calls_to("user.UserService", "CreateUser")
+        assert [call.message.email for call in created] == ["john@example.com"]
