@@ -276,5 +276,12 @@ class GrpcClient:
         await self.aclose()
 
     def __repr__(self) -> str:
+        """Safe on a client whose constructor failed: injector's ``CallError`` shows that one.
+
+        Otherwise the ``AttributeError`` raised here would hide the real mistake
+        (typically an unregistered ``Annotated[GrpcClient, name]`` key).
+        """
+        if "_closed" not in vars(self):
+            return f"<{type(self).__name__} not constructed>"
         state = "closed" if self._closed else "open"
-        return f"<GrpcClient {self._settings.target} {state}>"
+        return f"<{type(self).__name__} {self._settings.target} {state}>"

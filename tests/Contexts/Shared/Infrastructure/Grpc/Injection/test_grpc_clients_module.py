@@ -140,8 +140,12 @@ def test_an_unregistered_name_fails_when_the_object_graph_is_built(
     """injector auto-binds keys it does not know, so the failure is its own: see the docs."""
     container = Injector([GrpcClientsModule(registry)])
 
-    with pytest.raises(injector.CallError, match=r"GrpcClient.__init__\(\) missing .* 'target'"):
+    with pytest.raises(
+        injector.CallError, match=r"GrpcClient.__init__\(\) missing .* 'target'"
+    ) as raised:
         container.get(Invoicing)
+
+    assert "<GrpcClient not constructed>" in repr(raised.value)  # the repr shows the real error
 
 
 def test_without_auto_binding_an_unregistered_name_is_an_unsatisfied_requirement(
