@@ -15,9 +15,26 @@ SEED_PATHS = [
         "RequestContextMiddleware",
     ),
 ]
+IDENTITY_PATHS = [
+    ("app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData", "RequestContextData"),
+    ("app.Contexts.Shared.Infrastructure.Http.Context.InvalidTraceId", "InvalidTraceId"),
+    ("app.Contexts.Shared.Infrastructure.Http.Context.InvalidUserId", "InvalidUserId"),
+    (
+        "app.Contexts.Shared.Infrastructure.Http.Context.InvalidCorrelationId",
+        "InvalidCorrelationId",
+    ),
+    (
+        "app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor",
+        "RequestContextServerInterceptor",
+    ),
+    (
+        "app.Contexts.Shared.Infrastructure.Grpc.Server.AsyncRequestContextServerInterceptor",
+        "AsyncRequestContextServerInterceptor",
+    ),
+]
 
 
-@pytest.mark.parametrize(("module", "name"), SEED_PATHS)
+@pytest.mark.parametrize(("module", "name"), SEED_PATHS + IDENTITY_PATHS)
 def test_each_class_lives_in_the_module_named_after_it(module: str, name: str) -> None:
     cls = getattr(importlib.import_module(module), name)
 

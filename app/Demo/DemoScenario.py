@@ -11,6 +11,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from app.Demo.DemoServer import DemoServer
+from app.Demo.DemoThreeHops import DemoThreeHops
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
 
@@ -29,6 +30,7 @@ class DemoScenario:
         self._write = write
 
     def run(self) -> int:
+        three_hops = DemoThreeHops(self._write)
         steps: tuple[tuple[str, Step], ...] = (
             ("start-up check", self._startup_check),
             ("sync call", self._sync_call),
@@ -36,10 +38,11 @@ class DemoScenario:
             ("unknown user", self._not_found),
             ("deadline", self._deadline),
             ("trace id", self._trace_id),
+            ("one trace across three services", three_hops.run),
             ("misuse", self._streaming_refused),
         )
         failed: list[str] = []
-        with DemoServer() as server:
+        with DemoServer(interceptors=[three_hops.recorder]) as server:
             self._write(f"Demo server for every service in protos/ listening on {server.target}")
             self._write("Lines with a time are the library's own log events (structlog).")
             with GrpcClient(server.target, default_timeout=5.0) as client:

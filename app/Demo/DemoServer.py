@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self
@@ -9,6 +10,9 @@ from grpc_health.v1 import health_pb2_grpc
 from grpc_health.v1.health import HealthServicer
 from grpc_health.v1.health_pb2 import HealthCheckResponse
 
+from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
+    RequestContextServerInterceptor,
+)
 from app.Demo.DemoAnalyticsService import DemoAnalyticsService
 from app.Demo.DemoMyService import DemoMyService
 from app.Demo.DemoOrderService import DemoOrderService
@@ -39,6 +43,10 @@ class DemoServer:
     SERVING, unless ``health=False`` (to show a server without one); ``health``
     is grpc's own servicer, whose ``set()`` changes what checks see. ``port``
     picks the port, so a stopped server can come back where clients expect it.
+
+    Every call is served inside a ``RequestContext`` opened from its metadata
+    (``RequestContextServerInterceptor``), as a service of yours would be;
+    ``interceptors`` run after that one, to watch or change what comes in.
     """
 
     def __init__(
@@ -48,11 +56,13 @@ class DemoServer:
         credentials: grpc.ServerCredentials | None = None,
         port: int = 0,
         health: bool = True,
+        interceptors: Sequence[grpc.ServerInterceptor[Any, Any]] = (),
     ) -> None:
         self._max_workers = max_workers
         self._credentials = credentials
         self._requested_port = port
         self._serves_health = health
+        self._interceptors = [RequestContextServerInterceptor(), *interceptors]
         self._executor: ThreadPoolExecutor | None = None
         self._server: grpc.Server | None = None
         self._port: int | None = None
@@ -90,7 +100,7 @@ class DemoServer:
             raise RuntimeError("the demo server is already running")
         executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="demo-grpc")
         handlers = [s.rpc_handler() for s in self.servicers()]
-        server = grpc.server(executor, handlers=handlers)
+        server = grpc.server(executor, handlers=handlers, interceptors=self._interceptors)
         health = self._health_for(handlers) if self._serves_health else None
         if health is not None:
             health_pb2_grpc.add_HealthServicer_to_server(health, server)

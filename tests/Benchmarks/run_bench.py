@@ -2,7 +2,8 @@
 
 The library's promise is that request objects, checks and trace propagation
 cost little next to grpcio itself, so both sides make the same call (same
-message, same ``x-trace-id`` metadata, same 30 s timeout, inside a
+message, same ids in the metadata: the context's ``x-trace-id`` and
+``correlation-id`` and a fresh ``request-id``, same 30 s timeout, inside a
 ``RequestContext``) and only the client process's CPU is counted: wall time
 would mostly measure the server and the loopback. The server runs in another
 process but on the same 2 cores, and per-call CPU drifts by 10% or more from
@@ -24,6 +25,7 @@ import platform
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -49,6 +51,8 @@ TARGET_RATIO = 1.10
 IN_FLIGHT = 64
 USER_ID = "42"
 TRACE_ID_KEY = "x-trace-id"
+CORRELATION_ID_KEY = "correlation-id"
+REQUEST_ID_KEY = "request-id"
 SERVER_START_SECONDS = 30.0
 SERVER_STOP_SECONDS = 5.0
 
@@ -112,8 +116,12 @@ class Comparison:
 
 
 def _trace_metadata() -> tuple[tuple[str, str], ...]:
-    """What a hand-written caller would send to propagate the trace, as the client does."""
-    return ((TRACE_ID_KEY, RequestContext.get_trace_id() or ""),)
+    """What a hand-written caller would send to propagate the ids, as the client does."""
+    return (
+        (TRACE_ID_KEY, RequestContext.get_trace_id() or ""),
+        (CORRELATION_ID_KEY, RequestContext.get_correlation_id() or ""),
+        (REQUEST_ID_KEY, uuid.uuid4().hex),
+    )
 
 
 def _raw_sync_call(stub: UserServiceStub) -> User:

@@ -1,10 +1,18 @@
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeGuard
 
+from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
+from app.Contexts.Shared.Infrastructure.Http.Context.IdHeaders import IdHeaders
+from app.Contexts.Shared.Infrastructure.Http.Context.InvalidCorrelationId import (
+    InvalidCorrelationId,
+)
 from app.Contexts.Shared.Infrastructure.Http.Context.InvalidTraceId import InvalidTraceId
+from app.Contexts.Shared.Infrastructure.Http.Context.InvalidUserId import InvalidUserId
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
+from app.Contexts.Shared.Infrastructure.Http.Context.UserId import UserId
 
 _EMPTY = RequestContextData()
 _current: ContextVar[RequestContextData] = ContextVar("request_context", default=_EMPTY)
@@ -28,22 +36,71 @@ class RequestContext:
         return _current.get().client_ip
 
     @staticmethod
+    def get_user_id() -> str | None:
+        return _current.get().user_id
+
+    @staticmethod
+    def get_correlation_id() -> str | None:
+        return _current.get().correlation_id
+
+    @staticmethod
     def get_context() -> RequestContextData:
         return _current.get()
 
     @staticmethod
+    def outgoing_http_headers() -> dict[str, str]:
+        """The ids to send on a call made with any HTTP client, so the next service continues.
+
+        Only the ids there are: outside a scope that is nothing, and without a
+        user the ``X-User-Id`` header is left out rather than sent empty.
+        """
+        context = _current.get()
+        headers = (
+            (IdHeaders.TRACE_ID, context.trace_id),
+            (IdHeaders.USER_ID, context.user_id),
+            (IdHeaders.CORRELATION_ID, context.correlation_id),
+        )
+        return {name: value for name, value in headers if value is not None}
+
+    @staticmethod
     @contextmanager
     def scope(
-        trace_id: str | None = None, client_ip: str | None = None
+        trace_id: str | None = None,
+        client_ip: str | None = None,
+        *,
+        user_id: str | None = None,
+        correlation_id: str | None = None,
     ) -> Iterator[RequestContextData]:
-        """Open a context for a request, job or CLI command; a trace id is made if none is given."""
-        if trace_id is None:
-            trace_id = TraceId.generate()
-        elif not TraceId.is_valid(trace_id):
-            raise InvalidTraceId(trace_id)
-        data = RequestContextData(trace_id=trace_id, client_ip=client_ip)
+        """Open a context for a request, job or CLI command.
+
+        A trace id and a correlation id are made if none is given, so every call
+        made inside shares them. Ids given must be valid (see ``TraceId``,
+        ``UserId``, ``CorrelationId``) or this raises ``InvalidTraceId``,
+        ``InvalidUserId`` or ``InvalidCorrelationId``: ids from an untrusted
+        caller go through ``IncomingIds``, which drops bad ones instead.
+        """
+        data = RequestContextData(
+            _given_or_new(trace_id, TraceId, InvalidTraceId),
+            client_ip,
+            user_id=None if user_id is None else _valid(user_id, UserId.is_valid, InvalidUserId),
+            correlation_id=_given_or_new(correlation_id, CorrelationId, InvalidCorrelationId),
+        )
         token = _current.set(data)
         try:
             yield data
         finally:
             _current.reset(token)
+
+
+def _given_or_new(
+    value: str | None, rule: type[TraceId], error: Callable[[object], Exception]
+) -> str:
+    return rule.generate() if value is None else _valid(value, rule.is_valid, error)
+
+
+def _valid(
+    value: object, rule: Callable[[object], TypeGuard[str]], error: Callable[[object], Exception]
+) -> str:
+    if not rule(value):
+        raise error(value)
+    return value

@@ -1,7 +1,11 @@
+import os
 import re
-import uuid
+from typing import TypeGuard
 
 _ACCEPTED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+# What uuid.uuid4() does to 16 random bytes: RFC 4122 variant bits, version 4.
+_CLEARED = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_VERSION_4 = (0x8000 << 48) | (4 << 76)
 
 
 class TraceId:
@@ -14,8 +18,9 @@ class TraceId:
 
     @staticmethod
     def generate() -> str:
-        return uuid.uuid4().hex
+        """A UUID4 in hex, made without ``uuid.UUID``, which costs twice as much on every call."""
+        return f"{int.from_bytes(os.urandom(16)) & _CLEARED | _VERSION_4:032x}"
 
     @staticmethod
-    def is_valid(candidate: object) -> bool:
+    def is_valid(candidate: object) -> TypeGuard[str]:
         return isinstance(candidate, str) and _ACCEPTED.fullmatch(candidate) is not None

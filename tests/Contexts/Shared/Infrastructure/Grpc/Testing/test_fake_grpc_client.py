@@ -243,13 +243,23 @@ async def test_each_call_is_recorded_as_it_would_go_on_the_wire(
 ) -> None:
     request = ScriptedRequest("7", metadata={"x-tenant": "acme", "x-optional": None}, timeout=2.5)
 
-    with RequestContext.scope(trace_id="recorded-trace-0001"):
+    with RequestContext.scope(
+        trace_id="recorded-trace-0001", user_id="u-1", correlation_id="recorded-corr-01"
+    ):
         await invoke(fake_grpc_client, request)
 
     [call] = fake_grpc_client.calls
     assert (call.service, call.method, call.path) == (USERS, "GetUser", "/user.UserService/GetUser")
     assert call.message == user_pb2.GetUserRequest(user_id="7")
-    assert call.metadata.pairs() == (("x-tenant", "acme"), ("x-trace-id", "recorded-trace-0001"))
+    *pairs, (request_id_key, request_id) = call.metadata.pairs()
+    assert pairs == [
+        ("x-tenant", "acme"),
+        ("x-trace-id", "recorded-trace-0001"),
+        ("user-id", "u-1"),
+        ("correlation-id", "recorded-corr-01"),
+    ]
+    assert request_id_key == "request-id"
+    assert len(str(request_id)) == 32
     assert (call.timeout, call.trace_id, call.attempt) == (2.5, "recorded-trace-0001", 1)
     assert call.request is request
 

@@ -4,14 +4,22 @@ import threading
 
 import pytest
 
+from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
+from app.Contexts.Shared.Infrastructure.Http.Context.InvalidCorrelationId import (
+    InvalidCorrelationId,
+)
 from app.Contexts.Shared.Infrastructure.Http.Context.InvalidTraceId import InvalidTraceId
+from app.Contexts.Shared.Infrastructure.Http.Context.InvalidUserId import InvalidUserId
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
 
 
 def test_outside_any_scope_nothing_is_known() -> None:
     assert RequestContext.get_trace_id() is None
     assert RequestContext.get_client_ip() is None
+    assert RequestContext.get_user_id() is None
+    assert RequestContext.get_correlation_id() is None
 
 
 def test_a_scope_makes_a_trace_id_when_none_is_given() -> None:
@@ -40,6 +48,65 @@ def test_nested_scopes_restore_the_outer_one_even_after_an_error() -> None:
 def test_a_trace_id_that_could_not_travel_is_refused(bad: str) -> None:
     with pytest.raises(InvalidTraceId), RequestContext.scope(trace_id=bad):
         pass
+
+
+def test_a_scope_makes_a_correlation_id_and_keeps_the_ids_it_is_given() -> None:
+    with RequestContext.scope(user_id="ada@example.com") as made:
+        assert CorrelationId.is_valid(made.correlation_id)
+        assert RequestContext.get_correlation_id() == made.correlation_id
+        assert RequestContext.get_user_id() == "ada@example.com"
+    with RequestContext.scope(correlation_id="checkout-42-corr") as given:
+        assert RequestContext.get_correlation_id() == "checkout-42-corr"
+        assert given.user_id is None
+
+    assert made.correlation_id != made.trace_id
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "x" * 129, "has space", "ünïcode", "ada+tag@example.com", "a\r\nx-admin: true", "a/b"],
+    ids=["empty", "too-long", "space", "unicode", "plus", "header-injection", "slash"],
+)
+def test_a_user_id_that_could_not_travel_or_be_trusted_in_logs_is_refused(bad: str) -> None:
+    with (
+        pytest.raises(InvalidUserId, match="is not 1-128 letters, digits"),
+        RequestContext.scope(user_id=bad),
+    ):
+        pass
+
+    assert RequestContext.get_user_id() is None
+
+
+@pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 129, "", "a\nb-c-d-e-f-g"])
+def test_a_correlation_id_that_could_not_travel_is_refused(bad: str) -> None:
+    with (
+        pytest.raises(InvalidCorrelationId, match=r"correlation id .* is not 8-128"),
+        RequestContext.scope(correlation_id=bad),
+    ):
+        pass
+
+
+def test_the_snapshot_keeps_its_first_two_fields_positional_and_the_ids_by_keyword() -> None:
+    data = RequestContextData(
+        "trace-0001-abcd", "10.0.0.1", user_id="u1", correlation_id="c-0001-x"
+    )
+
+    assert (data.trace_id, data.client_ip, data.user_id) == ("trace-0001-abcd", "10.0.0.1", "u1")
+    with pytest.raises(TypeError):
+        RequestContextData("trace-0001-abcd", "10.0.0.1", "u1")  # type: ignore[misc]
+
+
+def test_the_outgoing_http_headers_carry_the_ids_there_are() -> None:
+    with RequestContext.scope(trace_id="trace-http-0001", correlation_id="corr-http-0001"):
+        anonymous = RequestContext.outgoing_http_headers()
+        with RequestContext.scope(trace_id="trace-http-0002", user_id="ada"):
+            known = RequestContext.outgoing_http_headers()
+
+    assert anonymous == {"X-Trace-ID": "trace-http-0001", "X-Correlation-Id": "corr-http-0001"}
+    assert known["X-Trace-ID"] == "trace-http-0002"
+    assert known["X-User-Id"] == "ada"
+    assert CorrelationId.is_valid(known["X-Correlation-Id"])
+    assert RequestContext.outgoing_http_headers() == {}
 
 
 def test_the_snapshot_is_immutable() -> None:

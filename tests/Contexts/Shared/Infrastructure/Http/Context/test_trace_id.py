@@ -12,6 +12,16 @@ def test_generated_ids_are_unique_and_valid() -> None:
     assert all(TraceId.is_valid(trace_id) for trace_id in ids)
 
 
+def test_generated_ids_are_uuid4_in_hex() -> None:
+    for _ in range(200):
+        generated = TraceId.generate()
+        parsed = uuid.UUID(hex=generated)
+
+        assert parsed.hex == generated
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
 @pytest.mark.parametrize(
     "candidate",
     [

@@ -47,6 +47,8 @@ class GrpcCallLog:
                 code="OK",
                 duration_ms=round((perf_counter() - started) * 1000, 3),
                 trace_id=invocation.trace_id,
+                correlation_id=invocation.correlation_id,
+                request_id=invocation.request_id,
                 attempts=response.attempts(),
             )
             return
@@ -60,6 +62,8 @@ class GrpcCallLog:
             details=response.details(),
             duration_ms=round((perf_counter() - started) * 1000, 3),
             trace_id=invocation.trace_id,
+            correlation_id=invocation.correlation_id,
+            request_id=invocation.request_id,
             attempts=response.attempts(),
             metadata=dict(SensitiveMetadata.redact(invocation.metadata)),
         )

@@ -14,7 +14,9 @@ class GrpcInvocation(NamedTuple):
     Taking the request's values once, before the call, means a request object
     whose methods compute their answers is asked only once, and retries and
     logs see the values that went on the wire. A NamedTuple because it is built
-    on every call and must cost next to nothing.
+    on every call and must cost next to nothing. The ids are those in
+    ``metadata``, kept apart for the call's log event; ``request_id`` is the
+    same on every attempt of the call.
     """
 
     method: GrpcMethod
@@ -25,3 +27,5 @@ class GrpcInvocation(NamedTuple):
     idempotent: bool
     retry: RetryPolicy
     compression: grpc.Compression | None
+    correlation_id: str
+    request_id: str

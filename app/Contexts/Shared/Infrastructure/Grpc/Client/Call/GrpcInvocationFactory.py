@@ -41,8 +41,8 @@ class GrpcInvocationFactory:
             if timeout is None
             else TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
         )
-        metadata, trace_id = OutgoingMetadata.build(
-            request.metadata(), RequestContext.get_trace_id()
+        metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
+            request.metadata(), RequestContext.get_context()
         )
         retry = request.retry_policy() or settings.retry
         if not isinstance(retry, RetryPolicy):
@@ -55,5 +55,14 @@ class GrpcInvocationFactory:
         )
         idempotent = request.idempotent() is True
         return GrpcInvocation(
-            method, message, metadata, seconds, trace_id, idempotent, retry, chosen
+            method,
+            message,
+            metadata,
+            seconds,
+            trace_id,
+            idempotent,
+            retry,
+            chosen,
+            correlation_id,
+            request_id,
         )

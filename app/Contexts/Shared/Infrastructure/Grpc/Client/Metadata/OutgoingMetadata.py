@@ -12,9 +12,16 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import (
     RequestMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.RequestId import RequestId
+from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
 
 TRACE_ID_KEY = "x-trace-id"
+USER_ID_KEY = "user-id"
+CORRELATION_ID_KEY = "correlation-id"
+REQUEST_ID_KEY = "request-id"
+_ID_KEYS = frozenset({TRACE_ID_KEY, USER_ID_KEY, CORRELATION_ID_KEY, REQUEST_ID_KEY})
 _KEY = re.compile(r"[0-9a-z_.\-]+")
 _KNOWN_GOOD_KEYS_LIMIT = 1024
 
@@ -25,32 +32,68 @@ class OutgoingMetadata:
     grpc-core rejects or silently drops bad keys and values, and the failure then
     shows up far from its cause; checking here names the key before anything is
     sent. Valid keys are remembered (they are nearly always the same handful) so
-    the check costs a set lookup on the hot path. The trace id is added unless
-    the request set ``x-trace-id`` itself; with no context, a call starts a new
-    trace rather than going untraced.
+    the check costs a set lookup on the hot path.
+
+    The ids go after the request's own pairs: ``x-trace-id`` and
+    ``correlation-id`` from the context (with no context, fresh ones, so a call
+    is never untraced), ``user-id`` when the context has a user, and a fresh
+    ``request-id`` (see ``RequestId``). A request that sets one of these keys
+    itself keeps its own value, and the ids returned are the ones sent.
     """
 
     _known_good_keys: set[str] = set()
 
     @classmethod
-    def build(cls, declared: RequestMetadata, trace_id: str | None) -> tuple[MetadataPairs, str]:
+    def build(
+        cls, declared: RequestMetadata, context: RequestContextData
+    ) -> tuple[MetadataPairs, str, str, str]:
+        """The pairs to send, then the trace, correlation and request ids among them."""
+        trace_id = context.trace_id or TraceId.generate()
+        correlation_id = context.correlation_id or CorrelationId.generate()
+        request_id = RequestId.generate()
+        ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
         if not declared and isinstance(declared, Mapping):
-            trace_id = trace_id or TraceId.generate()
-            return ((TRACE_ID_KEY, trace_id),), trace_id
+            return ids, trace_id, correlation_id, request_id
+        pairs, own = cls._declared(declared)
+        if not own:
+            return (*pairs, *ids), trace_id, correlation_id, request_id
+        return (
+            (*pairs, *(pair for pair in ids if pair[0] not in own)),
+            own.get(TRACE_ID_KEY, trace_id),
+            own.get(CORRELATION_ID_KEY, correlation_id),
+            own.get(REQUEST_ID_KEY, request_id),
+        )
+
+    @staticmethod
+    def _ids(
+        trace_id: str, user_id: str | None, correlation_id: str, request_id: str
+    ) -> MetadataPairs:
+        if user_id is None:
+            return (
+                (TRACE_ID_KEY, trace_id),
+                (CORRELATION_ID_KEY, correlation_id),
+                (REQUEST_ID_KEY, request_id),
+            )
+        return (
+            (TRACE_ID_KEY, trace_id),
+            (USER_ID_KEY, user_id),
+            (CORRELATION_ID_KEY, correlation_id),
+            (REQUEST_ID_KEY, request_id),
+        )
+
+    @classmethod
+    def _declared(cls, declared: RequestMetadata) -> tuple[MetadataPairs, dict[str, str]]:
+        """The request's own pairs, checked, and the ids it set itself."""
         pairs: list[tuple[str, MetadataValue]] = []
-        own_trace_id = None
+        own: dict[str, str] = {}
         for key, value in cls._items(declared):
             if value is None:
                 continue
             cls._check(key, value)
-            if key == TRACE_ID_KEY:
-                own_trace_id = value
+            if key in _ID_KEYS and isinstance(value, str):
+                own.setdefault(key, value)
             pairs.append((key, value))
-        if isinstance(own_trace_id, str):
-            return tuple(pairs), own_trace_id
-        trace_id = trace_id or TraceId.generate()
-        pairs.append((TRACE_ID_KEY, trace_id))
-        return tuple(pairs), trace_id
+        return tuple(pairs), own
 
     @staticmethod
     def _items(declared: RequestMetadata) -> Iterable[tuple[str, MetadataValue | None]]:

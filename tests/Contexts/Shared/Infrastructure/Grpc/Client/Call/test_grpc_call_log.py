@@ -9,6 +9,7 @@ from structlog.testing import capture_logs
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from tests.conftest import Invoke
+from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
 SECRETS = {
@@ -21,9 +22,9 @@ SECRETS = {
 
 
 async def test_a_success_is_one_debug_event_with_what_identifies_the_call(
-    client: GrpcClient, invoke: Invoke
+    client: GrpcClient, server: RunningServer, invoke: Invoke
 ) -> None:
-    with capture_logs() as logs, RequestContext.scope(trace_id="trace-log-0001"):
+    with capture_logs() as logs, RequestContext.scope(trace_id="trace-log-0001") as context:
         await invoke(client, ScriptedRequest("1"))
 
     assert len(logs) == 1
@@ -35,11 +36,13 @@ async def test_a_success_is_one_debug_event_with_what_identifies_the_call(
     assert event["target"] == client.settings.target
     assert event["code"] == "OK"
     assert event["trace_id"] == "trace-log-0001"
+    assert event["correlation_id"] == context.correlation_id
+    assert event["request_id"] == server.service.received[-1]["request-id"]
     assert event["duration_ms"] > 0
 
 
-async def test_a_failure_is_one_warning_with_the_status_and_details(
-    client: GrpcClient, invoke: Invoke
+async def test_a_failure_is_one_warning_with_the_status_details_and_ids(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
 ) -> None:
     with capture_logs() as logs:
         await invoke(client, ScriptedRequest("404", metadata={"x-client-version": "1.0"}))
@@ -50,6 +53,10 @@ async def test_a_failure_is_one_warning_with_the_status_and_details(
     assert event["code"] == "NOT_FOUND"
     assert event["details"] == "user 404 not found"
     assert event["metadata"]["x-client-version"] == "1.0"
+    received = server.service.received[-1]
+    assert event["trace_id"] == received["x-trace-id"]
+    assert event["correlation_id"] == received["correlation-id"]
+    assert event["request_id"] == received["request-id"]
 
 
 @pytest.mark.parametrize("user_id", ["1", "404"], ids=["success", "failure"])

@@ -1,7 +1,11 @@
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidGrpcMetadata,
     InvalidGrpcRequest,
@@ -10,7 +14,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
+from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
 from tests.conftest import Invoke
+from tests.Support.FakeClock import FakeClock
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -75,14 +84,102 @@ async def test_metadata_that_is_neither_a_mapping_nor_pairs_is_refused(
 
 
 def test_a_key_checked_once_is_still_checked_against_its_value() -> None:
-    OutgoingMetadata.build({"x-remembered": "ok"}, "trace-id-0001")
+    OutgoingMetadata.build({"x-remembered": "ok"}, RequestContextData())
 
     with pytest.raises(InvalidGrpcMetadata, match="x-remembered"):
-        OutgoingMetadata.build({"x-remembered": 1}, "trace-id-0001")  # type: ignore[dict-item]
+        OutgoingMetadata.build({"x-remembered": 1}, RequestContextData())  # type: ignore[dict-item]
 
 
-def test_the_context_trace_id_is_appended_last() -> None:
-    pairs, trace_id = OutgoingMetadata.build({"x-a": "1"}, "ctx-trace-0001")
+def test_the_context_ids_and_a_request_id_follow_the_requests_own_pairs() -> None:
+    context = RequestContextData("ctx-trace-0001", user_id="ada", correlation_id="ctx-corr-0001")
 
-    assert pairs == (("x-a", "1"), ("x-trace-id", "ctx-trace-0001"))
-    assert trace_id == "ctx-trace-0001"
+    pairs, trace_id, correlation_id, request_id = OutgoingMetadata.build({"x-a": "1"}, context)
+
+    assert pairs == (
+        ("x-a", "1"),
+        ("x-trace-id", "ctx-trace-0001"),
+        ("user-id", "ada"),
+        ("correlation-id", "ctx-corr-0001"),
+        ("request-id", request_id),
+    )
+    assert (trace_id, correlation_id) == ("ctx-trace-0001", "ctx-corr-0001")
+    assert TraceId.is_valid(request_id)
+
+
+async def test_inside_a_context_the_server_receives_its_ids_and_a_request_id(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope(trace_id="trace-ids-0001", user_id="user-42") as context:
+        await invoke(client, ScriptedRequest("1"))
+
+    received = server.service.received[-1]
+    assert received["x-trace-id"] == "trace-ids-0001"
+    assert received["user-id"] == "user-42"
+    assert received["correlation-id"] == context.correlation_id
+    assert TraceId.is_valid(received["request-id"])
+
+
+async def test_calls_in_one_context_share_its_correlation_id_but_not_a_request_id(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope() as context:
+        await invoke(client, ScriptedRequest("1"))
+        await invoke(client, ScriptedRequest("2"))
+
+    first, second = server.service.received
+    assert first["correlation-id"] == second["correlation-id"] == context.correlation_id
+    assert first["request-id"] != second["request-id"]
+
+
+async def test_outside_any_context_each_call_gets_its_own_ids_and_no_user(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    await invoke(client, ScriptedRequest("1"))
+    await invoke(client, ScriptedRequest("2"))
+
+    first, second = server.service.received
+    for key in ("x-trace-id", "correlation-id", "request-id"):
+        assert TraceId.is_valid(first[key])
+        assert first[key] != second[key]
+    assert "user-id" not in first
+
+
+async def test_a_request_that_sets_the_ids_itself_sends_and_logs_its_own_values_once(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    own = {
+        "x-trace-id": "own-trace-0001",
+        "user-id": "own-user",
+        "correlation-id": "own-correlation-0001",
+        "request-id": "own-request-0001",
+    }
+    with capture_logs() as logs, RequestContext.scope(user_id="context-user"):
+        await invoke(client, ScriptedRequest("1", metadata=own))
+
+    sent = server.service.received_pairs[-1]
+    for key, value in own.items():
+        assert [seen for name, seen in sent if name == key] == [value]
+    (event,) = logs
+    assert (event["trace_id"], event["correlation_id"], event["request_id"]) == (
+        "own-trace-0001",
+        "own-correlation-0001",
+        "own-request-0001",
+    )
+
+
+async def test_every_retry_of_a_call_carries_the_same_request_id(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    retry = RetryPolicy(initial_backoff=0.1, jitter=0.0, max_attempts=3)
+    breaker = CircuitBreakerPolicy.disabled()
+    with GrpcClient(
+        server.target, retry=retry, circuit_breaker=breaker, clock=FakeClock()
+    ) as client:
+        response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE"))
+        await invoke(client, ScriptedRequest("1"))
+
+    assert response.attempts() == 3
+    *attempts, next_call = [seen["request-id"] for seen in server.service.received]
+    assert len(attempts) == 3
+    assert len(set(attempts)) == 1
+    assert next_call != attempts[0]
