@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self
 
 import grpc
-from grpc_health.v1 import health_pb2_grpc
 from grpc_health.v1.health import HealthServicer
-from grpc_health.v1.health_pb2 import HealthCheckResponse
 
 from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
     RequestContextServerInterceptor,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
 from app.Demo.DemoAnalyticsService import DemoAnalyticsService
 from app.Demo.DemoMyService import DemoMyService
 from app.Demo.DemoOrderService import DemoOrderService
@@ -20,8 +18,6 @@ from app.Demo.DemoProductService import DemoProductService
 from app.Demo.DemoSearchService import DemoSearchService
 from app.Demo.DemoServicer import DemoServicer
 from app.Demo.DemoUserService import DemoUserService
-
-_HOST = "127.0.0.1"
 
 
 class DemoServer:
@@ -47,6 +43,9 @@ class DemoServer:
     Every call is served inside a ``RequestContext`` opened from its metadata
     (``RequestContextServerInterceptor``), as a service of yours would be;
     ``interceptors`` run after that one, to watch or change what comes in.
+
+    Serving is ``GrpcTestServer``'s job, the helper users' tests get; this class
+    adds the demo's services and a server that can stop and start again.
     """
 
     def __init__(
@@ -63,10 +62,7 @@ class DemoServer:
         self._requested_port = port
         self._serves_health = health
         self._interceptors = [RequestContextServerInterceptor(), *interceptors]
-        self._executor: ThreadPoolExecutor | None = None
-        self._server: grpc.Server | None = None
-        self._port: int | None = None
-        self._health: HealthServicer | None = None
+        self._serving: GrpcTestServer | None = None
 
     @staticmethod
     def servicers() -> tuple[DemoServicer, ...]:
@@ -81,59 +77,41 @@ class DemoServer:
 
     @property
     def target(self) -> str:
-        return f"{_HOST}:{self.port}"
+        return self._running().target
 
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the demo server is not running; call start() first")
-        return self._port
+        return self._running().port
 
     @property
     def health(self) -> HealthServicer:
-        if self._health is None:
-            raise RuntimeError("the demo server is not running, or runs without health")
-        return self._health
+        if not self._serves_health:
+            raise RuntimeError("the demo server runs without health")
+        return self._running().health
 
     def start(self) -> Self:
-        if self._server is not None:
+        if self._serving is not None:
             raise RuntimeError("the demo server is already running")
-        executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="demo-grpc")
-        handlers = [s.rpc_handler() for s in self.servicers()]
-        server = grpc.server(executor, handlers=handlers, interceptors=self._interceptors)
-        health = self._health_for(handlers) if self._serves_health else None
-        if health is not None:
-            health_pb2_grpc.add_HealthServicer_to_server(health, server)
-        address = f"{_HOST}:{self._requested_port}"
-        port = (
-            server.add_insecure_port(address)
-            if self._credentials is None
-            else server.add_secure_port(address, self._credentials)
+        self._serving = GrpcTestServer.start(
+            *(servicer.rpc_handler() for servicer in self.servicers()),
+            interceptors=self._interceptors,
+            max_workers=self._max_workers,
+            credentials=self._credentials,
+            health=self._serves_health,
+            port=self._requested_port,
         )
-        if port == 0:
-            executor.shutdown(wait=False)
-            raise RuntimeError(f"could not bind port {self._requested_port} on {_HOST}")
-        server.start()
-        self._executor, self._server, self._port = executor, server, port
-        self._health = health
         return self
-
-    @staticmethod
-    def _health_for(handlers: list[grpc.GenericRpcHandler[Any, Any]]) -> HealthServicer:
-        health = HealthServicer()
-        for handler in handlers:
-            if isinstance(handler, grpc.ServiceRpcHandler):
-                health.set(handler.service_name(), HealthCheckResponse.SERVING)
-        return health
 
     def stop(self, grace: float | None = None) -> None:
         """Stop serving; calls still running get ``grace`` seconds (``None``: cancelled now)."""
-        server, executor = self._server, self._executor
-        self._server = self._executor = self._port = self._health = None
-        if server is not None:
-            server.stop(grace).wait()
-        if executor is not None:
-            executor.shutdown(wait=True)
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop(grace)
+
+    def _running(self) -> GrpcTestServer:
+        if self._serving is None:
+            raise RuntimeError("the demo server is not running; call start() first")
+        return self._serving
 
     def __enter__(self) -> Self:
         return self.start()
@@ -147,5 +125,5 @@ class DemoServer:
         self.stop(grace=None)
 
     def __repr__(self) -> str:
-        where = self.target if self._port is not None else "stopped"
+        where = self._serving.target if self._serving is not None else "stopped"
         return f"<DemoServer {where}>"
