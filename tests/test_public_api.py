@@ -33,8 +33,22 @@ IDENTITY_PATHS = [
     ),
 ]
 
+INTEGRATION_PATHS = [
+    (f"app.Contexts.Shared.Infrastructure.Grpc.{path}", path.rsplit(".", 1)[1])
+    for path in (
+        "Client.Registry.GrpcClientRegistry",
+        "Injection.GrpcClientsModule",
+        "Testing.FakeGrpcClient",
+        "Testing.GrpcTestServer",
+    )
+] + [
+    ("app.Contexts.Shared.Domain.Errors.RemoteServiceError", "RemoteServiceError"),
+    ("app.Contexts.Backoffice.Users.Infrastructure.Grpc.UserGrpcService", "UserGrpcService"),
+    ("app.Contexts.Backoffice.Users.Infrastructure.UsersModule", "UsersModule"),
+]
 
-@pytest.mark.parametrize(("module", "name"), SEED_PATHS + IDENTITY_PATHS)
+
+@pytest.mark.parametrize(("module", "name"), SEED_PATHS + IDENTITY_PATHS + INTEGRATION_PATHS)
 def test_each_class_lives_in_the_module_named_after_it(module: str, name: str) -> None:
     cls = getattr(importlib.import_module(module), name)
 
