@@ -188,7 +188,3 @@ class FakeGrpcClient(GrpcClient):
 
     def close(self) -> None:
         self._closed = True
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<FakeGrpcClient {self._settings.target} {state}>"
