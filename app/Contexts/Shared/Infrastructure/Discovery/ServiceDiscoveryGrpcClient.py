@@ -1,8 +1,6 @@
 import asyncio
 import threading
 from collections.abc import Callable
-from types import TracebackType
-from typing import Self
 
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceRegistry import ServiceRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
@@ -11,9 +9,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 
-class ServiceDiscoveryGrpcClient:
+class ServiceDiscoveryGrpcClient(ClosesOnExit):
     """One ``GrpcClient`` per service name, at the target a ``ServiceRegistry`` gives.
 
     Calling code names the service it needs and never holds an address. Each
@@ -68,28 +67,6 @@ class ServiceDiscoveryGrpcClient:
             self._closed = True
             clients, self._clients = list(self._clients.values()), {}
         return clients
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"open, {len(self._clients)} clients"

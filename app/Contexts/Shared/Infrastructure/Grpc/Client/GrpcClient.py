@@ -1,5 +1,4 @@
 from time import perf_counter
-from types import TracebackType
 from typing import Self
 
 import grpc
@@ -48,11 +47,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock impor
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
+from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 _SYSTEM_CLOCK = SystemClock()
 
 
-class GrpcClient:
+class GrpcClient(ClosesOnExit):
     """Runs ``GrpcRequest`` objects against one target and returns ``GrpcResponse`` values.
 
     Every check happens before anything is sent, and a mistake in the calling
@@ -252,28 +252,6 @@ class GrpcClient:
 
     async def aclose(self) -> None:
         self.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         """Safe on a client whose constructor failed: injector's ``CallError`` shows that one.
