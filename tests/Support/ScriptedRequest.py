@@ -24,6 +24,9 @@ class ScriptedRequest(BaseGrpcRequest):
         metadata: Any = None,
         timeout: Any = None,
         response_class: Any = None,
+        idempotent: Any = False,
+        wait_for_ready: Any = None,
+        compression: Any = None,
     ) -> None:
         self._service = service
         self._method = method
@@ -31,6 +34,9 @@ class ScriptedRequest(BaseGrpcRequest):
         self._metadata = {} if metadata is None else metadata
         self._timeout = timeout
         self._response_class = response_class
+        self._idempotent = idempotent
+        self._wait_for_ready = wait_for_ready
+        self._compression = compression
 
     def service_name(self) -> str:
         return self._service  # type: ignore[no-any-return]
@@ -49,3 +55,12 @@ class ScriptedRequest(BaseGrpcRequest):
 
     def response_class(self) -> type[Message] | None:
         return self._response_class  # type: ignore[no-any-return]
+
+    def idempotent(self) -> bool:
+        return self._idempotent  # type: ignore[no-any-return]
+
+    def wait_for_ready(self) -> bool | None:
+        return self._wait_for_ready  # type: ignore[no-any-return]
+
+    def compression(self) -> Any:
+        return self._compression

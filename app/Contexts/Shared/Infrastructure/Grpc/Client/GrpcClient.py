@@ -5,11 +5,14 @@ import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.Attempt import Attempt
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallEngine import CallEngine
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocationFactory import (
     GrpcInvocationFactory,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelReadiness import (
     ChannelReadiness,
 )
@@ -40,9 +43,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult imp
     HealthCheckResult,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryLoop import RetryLoop
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock import SystemClock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
@@ -58,10 +60,12 @@ class GrpcClient(ClosesOnExit):
     Every check happens before anything is sent, and a mistake in the calling
     code is raised as a named ``GrpcClientError``; whatever happens after that
     (the server's answer, a deadline, a dropped connection, an open circuit)
-    comes back as a response. A call passes the bulkhead, then each attempt
-    asks the circuit breaker and goes on the wire; a retryable failure is
-    retried within the request's timeout. Clients with equal settings share one
-    connection and one breaker through a ``ChannelRegistry``.
+    comes back as a response. A call passes the bulkhead, then the circuit
+    breaker, then goes on the wire; a retryable failure is retried, all within
+    one deadline fixed when the call is entered. Those decisions are made once,
+    by ``CallEngine``, for ``call`` and ``call_async`` alike; the two only carry
+    them out. Clients with equal settings share one connection and one breaker
+    through a ``ChannelRegistry``.
     """
 
     def __init__(
@@ -83,6 +87,7 @@ class GrpcClient(ClosesOnExit):
         keepalive: KeepaliveSettings | None = None,
         load_balancing: str | None = None,
         max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
+        wait_for_ready: bool = False,
     ) -> None:
         settings = GrpcClientSettings.create(
             target,
@@ -99,6 +104,7 @@ class GrpcClient(ClosesOnExit):
             keepalive=keepalive,
             load_balancing=load_balancing,
             max_reconnect_backoff=max_reconnect_backoff,
+            wait_for_ready=wait_for_ready,
         )
         self._open(settings, clock, channel_registry)
 
@@ -134,69 +140,74 @@ class GrpcClient(ClosesOnExit):
     ) -> None:
         self._settings = settings
         self._clock = clock or _SYSTEM_CLOCK
+        self._closed = False
         self._registry = channel_registry or ChannelRegistry.default()
         self._shared = self._registry.acquire(self._settings, self._clock)
-        self._bulkhead = Bulkhead(self._settings.bulkhead, self._clock)
-        self._attempt = Attempt(self._shared, self._settings, self._closed_error)
+        self._attempt: GrpcTransport = Attempt(self._shared, self._closed_error)
         self._readiness = ChannelReadiness(self._shared, self._closed_error)
-        self._closed = False
+        self._start_engine(self._shared.breaker)
+
+    def _start_engine(self, breaker: CircuitBreaker | None) -> None:
+        """The bulkhead and the call engine over ``self._attempt``, whatever sends the attempts."""
+        self._bulkhead = Bulkhead(self._settings.bulkhead, self._clock)
+        per_method = self._settings.circuit_breaker.scope == "method"
+        self._engine = CallEngine(
+            self._settings.target, self._bulkhead, breaker, per_method, self._clock
+        )
 
     @property
     def settings(self) -> GrpcClientSettings:
         return self._settings
 
     def call(self, request: GrpcRequest) -> GrpcResponse:
+        """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
         invocation = self._prepare(request)
         started = perf_counter()
-        if not self._bulkhead.enter(invocation.timeout):
-            response = Rejection.bulkhead_full(self._settings.target, self._bulkhead.limit)
-        else:
-            try:
-                begun = self._clock.now()
-                response = self._attempt.sync(invocation, self._first_timeout(invocation))
-                if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
-                    response = self._retry_loop(invocation, begun).run(
-                        response, lambda timeout: self._attempt.sync(invocation, timeout)
-                    )
-            finally:
-                self._bulkhead.leave()
+        flow = self._engine.run(invocation)
+        try:
+            step = next(flow)
+            while True:
+                if step.kind is CallStep.SEND:
+                    step = flow.send(self._attempt.send(invocation, step.seconds))
+                elif step.kind is CallStep.SLEEP:
+                    self._clock.sleep(step.seconds)
+                    step = flow.send(None)
+                else:
+                    step = flow.send(self._bulkhead.enter(step.seconds))
+        except StopIteration as done:
+            response: GrpcResponse = done.value
+        finally:
+            flow.close()
         GrpcCallLog.finished(self._settings.target, invocation, response, started)
         return response
 
     async def call_async(self, request: GrpcRequest) -> GrpcResponse:
+        """``call`` for asyncio, on this event loop's channel; cancelling it cancels the call."""
         invocation = self._prepare(request)
         started = perf_counter()
-        bulkhead = self._bulkhead
-        if not bulkhead.try_enter() and not await bulkhead.enter_async(invocation.timeout):
-            response = Rejection.bulkhead_full(self._settings.target, self._bulkhead.limit)
-        else:
-            try:
-                begun = self._clock.now()
-                response = await self._attempt.aio(invocation, self._first_timeout(invocation))
-                if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
-                    response = await self._retry_loop(invocation, begun).run_async(
-                        response, lambda timeout: self._attempt.aio(invocation, timeout)
-                    )
-            finally:
-                self._bulkhead.leave()
+        flow = self._engine.run(invocation)
+        try:
+            step = next(flow)
+            while True:
+                if step.kind is CallStep.SEND:
+                    step = flow.send(await self._attempt.send_async(invocation, step.seconds))
+                elif step.kind is CallStep.SLEEP:
+                    await self._clock.asleep(step.seconds)
+                    step = flow.send(None)
+                else:
+                    step = flow.send(await self._bulkhead.enter_async(step.seconds))
+        except StopIteration as done:
+            response: GrpcResponse = done.value
+        finally:
+            flow.close()
         GrpcCallLog.finished(self._settings.target, invocation, response, started)
         return response
-
-    @staticmethod
-    def _first_timeout(invocation: GrpcInvocation) -> float:
-        cap = invocation.retry.attempt_timeout
-        return invocation.timeout if cap is None else min(cap, invocation.timeout)
-
-    def _retry_loop(self, invocation: GrpcInvocation, begun: float) -> RetryLoop:
-        """Built only once a first attempt failed retryably: a success never pays for it."""
-        deadline = begun + invocation.timeout
-        return RetryLoop(invocation.retry, invocation.idempotent, deadline, self._clock)
 
     def _prepare(self, request: GrpcRequest) -> GrpcInvocation:
         closed = self._closed_error()
         if closed is not None:
             raise closed
-        return GrpcInvocationFactory.build(request, self._settings)
+        return GrpcInvocationFactory.build(request, self._settings, self._clock.now())
 
     def _closed_error(self) -> GrpcClientClosed | None:
         """The error for a call on this client once closed; ``None`` while it is open."""

@@ -59,6 +59,12 @@ class GrpcClientSettings:
     Between the services of one deployment that is all loss, so the default cap
     is 5 s: back within about 6 s (5 s plus grpc's 20% jitter), while attempts
     still back off (1, 1.6, 2.6, 4.1 s...). ``None`` keeps grpc's own schedule.
+
+    ``wait_for_ready`` is every call's default for grpc's wait-for-ready (a
+    request's ``wait_for_ready()`` overrides it): ``True`` makes a call wait,
+    within its deadline, for a server that cannot be reached yet instead of
+    failing at once with UNAVAILABLE. ``compression`` is applied per call, so a
+    request's own ``compression()``, ``"none"`` included, wins over it.
     """
 
     target: str
@@ -75,6 +81,7 @@ class GrpcClientSettings:
     keepalive: KeepaliveSettings | None = None
     load_balancing: str | None = None
     max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF
+    wait_for_ready: bool = False
 
     @classmethod
     def create(
@@ -94,6 +101,7 @@ class GrpcClientSettings:
         keepalive: KeepaliveSettings | None = None,
         load_balancing: str | None = None,
         max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
+        wait_for_ready: bool = False,
     ) -> "GrpcClientSettings":
         return cls(
             target,
@@ -110,6 +118,7 @@ class GrpcClientSettings:
             keepalive=keepalive,
             load_balancing=LoadBalancingPolicy.parse(load_balancing),
             max_reconnect_backoff=cls._backoff(max_reconnect_backoff),
+            wait_for_ready=wait_for_ready,
         )
 
     def __post_init__(self) -> None:
@@ -198,6 +207,10 @@ class GrpcClientSettings:
                 "create() also takes its name"
             )
         self._backoff(self.max_reconnect_backoff)
+        if type(self.wait_for_ready) is not bool:
+            raise InvalidGrpcClientSettings(
+                f"wait_for_ready must be a bool, got {self.wait_for_ready!r}"
+            )
 
     def _transport_options(self) -> ChannelOptions:
         tls = () if self.tls is None else self.tls.channel_options()

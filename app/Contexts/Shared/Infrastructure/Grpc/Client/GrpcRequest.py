@@ -64,3 +64,13 @@ class GrpcRequest(ABC):
     def compression(self) -> grpc.Compression | str | None:
         """This call's compression (``"gzip"``, ``"deflate"``, ``"none"``), or the client's."""
         return None
+
+    def wait_for_ready(self) -> bool | None:
+        """Whether this call waits for a connection instead of failing fast; ``None``: the client's.
+
+        With ``True``, a call made while the server is unreachable (starting,
+        restarting) waits for it to come up, within its deadline, instead of
+        failing at once with UNAVAILABLE (grpc's ``wait_for_ready``, gRFC A10's
+        "wait for ready" semantics).
+        """
+        return None

@@ -5,7 +5,6 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import MetadataValue
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Status.GrpcStatusErrors import (
@@ -22,17 +21,17 @@ class _State(NamedTuple):
     initial: RawMetadata
     trailing: RawMetadata
     attempts: int
-    call: grpc.Call | grpc.aio.Call | None
+    outcome_unknown: bool
 
 
 class GrpcResponse:
     """The outcome of one call, successful or not, as a value that cannot change afterwards.
 
     A failed call is a response too (never an exception), so callers branch on
-    ``is_success()`` and keep the server's code, details and metadata. Built on
-    every call, so it costs one attribute store (its state is one tuple), and a
-    successful call's metadata is read from the finished call only when asked
-    for, since most callers never look at it.
+    ``is_success()`` and keep the server's code, details and metadata. It holds
+    data only (code, details, metadata, message), never grpc's call object, so a
+    response kept after its event loop ended pins nothing. Built on every call,
+    so it costs one attribute store: its state is one tuple.
     """
 
     __slots__ = ("_state",)
@@ -49,23 +48,28 @@ class GrpcResponse:
         attempts: int = 1,
     ) -> None:
         state = _State(
-            status_code, message, details, initial_metadata, trailing_metadata, attempts, None
+            status_code,
+            message,
+            details,
+            tuple(initial_metadata),
+            tuple(trailing_metadata),
+            attempts,
+            False,
         )
         object.__setattr__(self, "_state", state)
 
     @classmethod
-    def of_call(cls, reply: Message, call: grpc.Call) -> "GrpcResponse":
-        """A success from the blocking API, whose finished call still holds the metadata."""
+    def received(
+        cls,
+        code: grpc.StatusCode,
+        message: Message | None,
+        details: str,
+        initial_metadata: RawMetadata,
+        trailing_metadata: RawMetadata,
+    ) -> "GrpcResponse":
+        """What one attempt got back, metadata as grpc handed it (tuples already)."""
         response = cls.__new__(cls)
-        state = _State(grpc.StatusCode.OK, reply, "", (), (), 1, call)
-        object.__setattr__(response, "_state", state)
-        return response
-
-    @classmethod
-    def of_aio_call(cls, reply: Message, call: grpc.aio.Call) -> "GrpcResponse":
-        """A success from grpc.aio; its metadata is read from the finished call when asked for."""
-        response = cls.__new__(cls)
-        state = _State(grpc.StatusCode.OK, reply, "", (), (), 1, call)
+        state = _State(code, message, details, initial_metadata, trailing_metadata, 1, False)
         object.__setattr__(response, "_state", state)
         return response
 
@@ -73,11 +77,12 @@ class GrpcResponse:
     def from_rpc_error(cls, error: grpc.RpcError) -> "GrpcResponse":
         """Keep everything the failure carried: code, details and both kinds of metadata."""
         if isinstance(error, grpc.Call | grpc.aio.AioRpcError):
-            return cls(
+            return cls.received(
                 error.code(),
-                details=error.details() or "",
-                initial_metadata=cast(RawMetadata, error.initial_metadata() or ()),
-                trailing_metadata=cast(RawMetadata, error.trailing_metadata() or ()),
+                None,
+                error.details() or "",
+                tuple(cast(RawMetadata, error.initial_metadata() or ())),
+                tuple(cast(RawMetadata, error.trailing_metadata() or ())),
             )
         return cls(grpc.StatusCode.UNKNOWN, details=str(error) or type(error).__name__)
 
@@ -122,35 +127,39 @@ class GrpcResponse:
 
     def after_attempts(self, attempts: int) -> "GrpcResponse":
         """The same outcome, recording how many attempts it took."""
-        response = GrpcResponse.__new__(GrpcResponse)
-        object.__setattr__(response, "_state", self._state._replace(attempts=attempts))
-        return response
+        return self._with(self._state._replace(attempts=attempts))
+
+    def outcome_unknown(self) -> bool:
+        """Whether the server may have done the work although the call failed.
+
+        True for a failure that can come after the server processed the call
+        (UNAVAILABLE from a connection lost mid-call, DEADLINE_EXCEEDED, a call
+        cancelled by ``close()``) when nothing shows it never left the client.
+        A request that is not ``idempotent()`` is then never sent again by the
+        client: whether it took effect is for the caller to find out (by its
+        ``request-id``, say). See docs/resilience.md.
+        """
+        return self._state.outcome_unknown
+
+    def with_outcome_unknown(self) -> "GrpcResponse":
+        """The same failure, marked as one whose effect on the server is unknown."""
+        return self._with(self._state._replace(outcome_unknown=True))
 
     def metadata(self) -> GrpcMetadata:
         """Initial then trailing metadata, every pair kept."""
-        return GrpcMetadata((*self._initial(), *self._trailing()))
+        return GrpcMetadata((*self._state.initial, *self._state.trailing))
 
     def initial_metadata(self) -> GrpcMetadata:
-        return GrpcMetadata(self._initial())
+        return GrpcMetadata(self._state.initial)
 
     def trailing_metadata(self) -> GrpcMetadata:
-        return GrpcMetadata(self._trailing())
+        return GrpcMetadata(self._state.trailing)
 
-    def _initial(self) -> RawMetadata:
-        call = self._state.call
-        if call is None:
-            return self._state.initial
-        if isinstance(call, grpc.aio.Call):
-            return SettledCoroutine.result(call.initial_metadata())
-        return cast(RawMetadata, call.initial_metadata() or ())
-
-    def _trailing(self) -> RawMetadata:
-        call = self._state.call
-        if call is None:
-            return self._state.trailing
-        if isinstance(call, grpc.aio.Call):
-            return SettledCoroutine.result(call.trailing_metadata())
-        return cast(RawMetadata, call.trailing_metadata() or ())
+    @staticmethod
+    def _with(state: _State) -> "GrpcResponse":
+        response = GrpcResponse.__new__(GrpcResponse)
+        object.__setattr__(response, "_state", state)
+        return response
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"GrpcResponse is immutable; cannot set {name!r}")
@@ -165,4 +174,7 @@ class GrpcResponse:
         else:
             body = f"details={state.details!r}"
         tries = f" attempts={state.attempts}" if state.attempts != 1 else ""
-        return f"<GrpcResponse {state.code.name} {body}{tries} metadata={self.metadata()!r}>"
+        unknown = " outcome unknown" if state.outcome_unknown else ""
+        return (
+            f"<GrpcResponse {state.code.name} {body}{tries}{unknown} metadata={self.metadata()!r}>"
+        )

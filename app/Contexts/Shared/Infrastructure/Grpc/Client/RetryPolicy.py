@@ -7,17 +7,17 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
     InvalidGrpcClientSettings,
 )
 
-_SAFE_FOR_ANY_REQUEST = frozenset({grpc.StatusCode.UNAVAILABLE})
-
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """When and how often a failed call is tried again.
 
-    UNAVAILABLE means the server never processed the call, so it is retried for
-    any request. Every other code in ``retryable_codes`` (DEADLINE_EXCEEDED by
-    default) may mean the server did the work, so it is retried only for
-    requests that declare ``idempotent()``. Backoff is exponential with jitter
+    A code in ``retryable_codes`` (UNAVAILABLE and DEADLINE_EXCEEDED by default)
+    is retried for requests that declare ``idempotent()``. Any of them may
+    arrive after the server did the work (UNAVAILABLE too: a server that
+    crashed after committing, a GOAWAY, a proxy reset), so a request that is not
+    idempotent is sent again only when the failed attempt provably never left
+    the client (``SendEvidence``; see docs/resilience.md). Backoff is exponential with jitter
     (tenacity's ``wait_exponential_jitter``): ``initial_backoff * multiplier **
     (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
     attempts share the request's timeout; ``attempt_timeout`` optionally caps
@@ -61,7 +61,12 @@ class RetryPolicy:
         ):
             raise InvalidGrpcClientSettings("attempt_timeout must be a positive number of seconds")
 
-    def retries(self, code: grpc.StatusCode, idempotent: bool) -> bool:
+    def retries(self, code: grpc.StatusCode, idempotent: bool, never_sent: bool) -> bool:
+        """Whether a failed attempt with ``code`` may be tried again.
+
+        ``never_sent``: the attempt provably never left the client, so sending
+        it again cannot execute the request twice.
+        """
         if self.max_attempts == 1 or code not in self.retryable_codes:
             return False
-        return idempotent or code in _SAFE_FOR_ANY_REQUEST
+        return idempotent or never_sent

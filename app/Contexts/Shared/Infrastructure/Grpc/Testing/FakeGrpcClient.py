@@ -1,24 +1,19 @@
-import asyncio
-import itertools
-import threading
-from collections.abc import Callable
-from time import perf_counter
-
 import grpc
 from google.protobuf.message import Message
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryLoop import RetryLoop
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import (
     FakeAnswer,
@@ -28,24 +23,22 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import (
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeScript import FakeScript
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.InstantClock import InstantClock
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
-
-Attempt = Callable[[float], GrpcResponse]
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.ScriptedAttempt import ScriptedAttempt
 
 
 class FakeGrpcClient(GrpcClient):
     """A ``GrpcClient`` that answers from a script instead of a server, and records every call.
 
     A subclass, so it goes wherever a ``GrpcClient`` is typed (a constructor
-    argument, an injector binding, a ``client_factory``), but it never opens a
-    channel: ``GrpcClient.__init__`` is skipped on purpose, because acquiring a
-    connection is what it does, and everything that would touch the network is
-    answered here. What remains real is what the code under test could get
-    wrong: each request passes the client's own checks (``GrpcInvocationFactory``)
-    so the fake raises exactly what the real client raises; the trace id and
-    the log event are the real ones; a retryable failure is retried by the
-    ``RetryPolicy`` (on an ``InstantClock``, so backoff costs nothing); and a
-    closed fake raises ``GrpcClientClosed``. Circuit breaker and bulkhead are
-    not modelled: their behaviour is the client's, tested against real servers.
+    argument, an injector binding, a ``client_factory``), and it is the real
+    client but for the wire: it opens no channel, and its attempts go to a
+    ``ScriptedAttempt`` instead, under the same ``CallEngine``. So each request
+    passes the client's own checks and the fake raises exactly what the real
+    client raises; the ids and the log event are the real ones; bulkhead,
+    circuit breaker, deadline and retries behave as in production, the retries'
+    backoff on an ``InstantClock`` so it costs nothing; and a closed fake raises
+    ``GrpcClientClosed``. Built like the real client: ``FakeGrpcClient(target,
+    ...)`` or ``FakeGrpcClient.from_settings(settings)``.
     """
 
     def __init__(
@@ -54,14 +47,34 @@ class FakeGrpcClient(GrpcClient):
         *,
         default_timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        circuit_breaker: CircuitBreakerPolicy | None = None,
+        bulkhead: BulkheadPolicy | None = None,
+        clock: Clock | None = None,
     ) -> None:
-        self._settings = GrpcClientSettings.create(
-            target, default_timeout=default_timeout, retry=retry
+        settings = GrpcClientSettings.create(
+            target,
+            default_timeout=default_timeout,
+            retry=retry,
+            circuit_breaker=circuit_breaker,
+            bulkhead=bulkhead,
         )
+        self._open(settings, clock, None)
+
+    def _open(
+        self,
+        settings: GrpcClientSettings,
+        clock: Clock | None,
+        channel_registry: ChannelRegistry | None,
+    ) -> None:
+        """No channel and no registry: a breaker of its own, and the script for a wire."""
+        self._settings = settings
+        self._clock = clock or InstantClock()
         self._closed = False
         self._script = FakeScript()
-        self._lock = threading.Lock()
-        self._calls: list[RecordedCall] = []
+        self._wire = ScriptedAttempt(self._script)
+        self._attempt = self._wire
+        policy = settings.circuit_breaker
+        self._start_engine(CircuitBreaker(policy, self._clock) if policy.enabled else None)
 
     def reply(
         self,
@@ -110,67 +123,11 @@ class FakeGrpcClient(GrpcClient):
     @property
     def calls(self) -> tuple[RecordedCall, ...]:
         """Every attempt so far, in order: once per attempt, as a server sees a retried call."""
-        with self._lock:
-            return tuple(self._calls)
+        return self._wire.calls
 
     def calls_to(self, service: str, method: str) -> tuple[RecordedCall, ...]:
         """The attempts answered for one method, in order."""
         return tuple(call for call in self.calls if call.path == f"/{service}/{method}")
-
-    def call(self, request: GrpcRequest) -> GrpcResponse:
-        invocation = self._prepare(request)
-        started = perf_counter()
-        attempt = self._attempts(request, invocation)
-        response = attempt(self._first_timeout(invocation))
-        if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
-            response = self._retries(invocation).run(response, attempt)
-        GrpcCallLog.finished(self._settings.target, invocation, response, started)
-        return response
-
-    async def call_async(self, request: GrpcRequest) -> GrpcResponse:
-        invocation = self._prepare(request)
-        started = perf_counter()
-        answer = self._attempts(request, invocation)
-
-        async def attempt(seconds: float) -> GrpcResponse:
-            await asyncio.sleep(0)  # a real call suspends; code under test may rely on it
-            return answer(seconds)
-
-        response = await attempt(self._first_timeout(invocation))
-        if RetryLoop.worth_retrying(invocation.retry, invocation.idempotent, response):
-            response = await self._retries(invocation).run_async(response, attempt)
-        GrpcCallLog.finished(self._settings.target, invocation, response, started)
-        return response
-
-    @staticmethod
-    def _retries(invocation: GrpcInvocation) -> RetryLoop:
-        """A clock per call, so concurrent calls never spend each other's deadline."""
-        clock = InstantClock()
-        deadline = clock.now() + invocation.timeout
-        return RetryLoop(invocation.retry, invocation.idempotent, deadline, clock)
-
-    def _attempts(self, request: GrpcRequest, invocation: GrpcInvocation) -> Attempt:
-        """Each attempt records what a server would receive, then answers from the script."""
-        numbers = itertools.count(1)
-        method, message = invocation.method, invocation.message
-        metadata = GrpcMetadata(invocation.metadata)
-
-        def attempt(timeout: float) -> GrpcResponse:
-            call = RecordedCall(
-                service=method.service,
-                method=method.name,
-                message=type(message).FromString(message.SerializeToString()),
-                metadata=metadata,
-                timeout=timeout,
-                trace_id=invocation.trace_id,
-                attempt=next(numbers),
-                request=request,
-            )
-            with self._lock:
-                self._calls.append(call)
-            return self._script.respond(call, method.response_class)
-
-        return attempt
 
     def wait_until_ready(self, timeout: float) -> bool:
         """Always ready at once while open: there is no connection to wait for."""

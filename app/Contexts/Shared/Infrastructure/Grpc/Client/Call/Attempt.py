@@ -2,94 +2,80 @@ import asyncio
 from collections.abc import Callable
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
 
 _CANCELLED_BY_CLOSE = GrpcResponse(
     grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
 )
 
 
-class Attempt:
-    """One trip to the server, guarded by the circuit breaker, turned into a response.
+class Attempt(GrpcTransport):
+    """One trip to the server, turned into a response: grpcio's side of a call.
 
     This is where grpcio's two failure channels (an ``RpcError`` raised by the
-    blocking API or awaited from aio) become ``GrpcResponse`` values, and where
-    every outcome is reported to the breaker. ``closed_error`` tells whether
-    the owning client was closed, which decides how a cancellation is read.
+    blocking API or awaited from aio) become ``GrpcResponse`` values. Bytes go
+    out and come back: the invocation was encoded once for every attempt, and
+    the reply is decoded by one function for both APIs (``_answer``), so an
+    undecodable reply is the same INTERNAL failure on ``call`` and
+    ``call_async``. ``closed_error`` tells whether the owning client was
+    closed, which decides how a cancellation is read.
     """
 
     def __init__(
-        self,
-        shared: SharedChannel,
-        settings: GrpcClientSettings,
-        closed_error: Callable[[], GrpcClientClosed | None],
+        self, shared: SharedChannel, closed_error: Callable[[], GrpcClientClosed | None]
     ) -> None:
         self._shared = shared
-        self._settings = settings
         self._closed_error = closed_error
 
-    def sync(self, invocation: GrpcInvocation, timeout: float) -> GrpcResponse:
-        breaker, key = self._shared.breaker, self._breaker_key(invocation)
-        if breaker is not None and not breaker.allow(key):
-            return Rejection.circuit_open(key, breaker.retry_in(key))
+    def send(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         multicallable = self._shared.sync.unary_unary(invocation.method)
         try:
-            reply, call = multicallable.with_call(
-                invocation.message,
-                timeout=timeout,
+            payload, call = multicallable.with_call(
+                invocation.payload,
+                timeout=seconds,
                 metadata=invocation.metadata,
                 compression=invocation.compression,
+                wait_for_ready=invocation.wait_for_ready,
             )
         except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
+            return GrpcResponse.from_rpc_error(error)
         except ValueError as error:
             closed = self._closed_error()
             if closed is None:
                 raise
             raise closed from error
-        else:
-            response = GrpcResponse.of_call(reply, call)
-        if breaker is not None:
-            breaker.record(key, response.status_code())
-        return response
+        return _answer(invocation, payload, call.initial_metadata(), call.trailing_metadata())
 
-    async def aio(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
-        breaker, key = self._shared.breaker, self._breaker_key(invocation)
-        if breaker is not None and not breaker.allow(key):
-            return Rejection.circuit_open(key, breaker.retry_in(key))
+    async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         multicallable = self._shared.aio.unary_unary(invocation.method)
         call = multicallable(
-            invocation.message,
+            invocation.payload,
             timeout=seconds,
             metadata=invocation.metadata,
             compression=invocation.compression,
+            wait_for_ready=invocation.wait_for_ready,
         )
         try:
-            reply = await call
+            payload = await call
         except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
+            return GrpcResponse.from_rpc_error(error)
         except asyncio.CancelledError:
             if not self._closed_mid_call():
                 raise
-            response = _CANCELLED_BY_CLOSE
-        else:
-            response = GrpcResponse.of_aio_call(reply, call)
-        if breaker is not None:
-            breaker.record(key, response.status_code())
-        return response
-
-    def _breaker_key(self, invocation: GrpcInvocation) -> str:
-        if self._settings.circuit_breaker.scope == "method":
-            return f"{self._settings.target}{invocation.method.path}"
-        return self._settings.target
+            return _CANCELLED_BY_CLOSE
+        initial = SettledCoroutine.result(call.initial_metadata())
+        return _answer(
+            invocation, payload, initial, SettledCoroutine.result(call.trailing_metadata())
+        )
 
     def _closed_mid_call(self) -> bool:
         """Tell a call cut short by ``close()`` apart from the caller's task being cancelled.
@@ -100,3 +86,25 @@ class Attempt:
         """
         task = asyncio.current_task()
         return self._closed_error() is not None and not (task is not None and task.cancelling())
+
+
+def _answer(
+    invocation: GrpcInvocation,
+    payload: bytes,
+    initial: RawMetadata | None,
+    trailing: RawMetadata | None,
+) -> GrpcResponse:
+    """A successful attempt's reply, decoded; bytes that do not decode are an INTERNAL failure."""
+    method = invocation.method
+    try:
+        message = method.decode(payload)
+    except DecodeError as error:
+        expected = method.response_class.DESCRIPTOR.full_name
+        return GrpcResponse.received(
+            grpc.StatusCode.INTERNAL,
+            None,
+            f"the reply to {method.path} is not a valid {expected}: {error}",
+            initial or (),
+            trailing or (),
+        )
+    return GrpcResponse.received(grpc.StatusCode.OK, message, "", initial or (), trailing or ())

@@ -3,6 +3,7 @@ from typing import NamedTuple
 import grpc
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
@@ -13,19 +14,28 @@ class GrpcInvocation(NamedTuple):
 
     Taking the request's values once, before the call, means a request object
     whose methods compute their answers is asked only once, and retries and
-    logs see the values that went on the wire. A NamedTuple because it is built
-    on every call and must cost next to nothing. The ids are those in
+    logs see the values that went on the wire. ``payload`` is ``message``
+    serialized once, so every attempt sends the same bytes. ``deadline`` is
+    absolute, on the client's clock: fixed when ``call()``/``call_async()`` is
+    entered, it bounds the bulkhead wait, every attempt and every backoff
+    (``timeout`` is the seconds it was made from). The ids are those in
     ``metadata``, kept apart for the call's log event; ``request_id`` is the
-    same on every attempt of the call.
+    same on every attempt of the call; ``request`` is the object asked, for test
+    doubles that record it. A NamedTuple because it is built on
+    every call and must cost next to nothing; always built by keyword.
     """
 
+    request: GrpcRequest
     method: GrpcMethod
     message: Message
+    payload: bytes
     metadata: MetadataPairs
     timeout: float
-    trace_id: str
+    deadline: float
     idempotent: bool
     retry: RetryPolicy
     compression: grpc.Compression | None
+    wait_for_ready: bool
+    trace_id: str
     correlation_id: str
     request_id: str

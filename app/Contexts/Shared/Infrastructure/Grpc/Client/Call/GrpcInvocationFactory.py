@@ -1,3 +1,5 @@
+import grpc
+
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
@@ -29,7 +31,8 @@ class GrpcInvocationFactory:
     """
 
     @staticmethod
-    def build(request: GrpcRequest, settings: GrpcClientSettings) -> GrpcInvocation:
+    def build(request: GrpcRequest, settings: GrpcClientSettings, now: float) -> GrpcInvocation:
+        """The invocation of ``request``, its deadline counted from ``now`` (the client's clock)."""
         if not isinstance(request, GrpcRequest):
             raise InvalidGrpcRequest(f"expected a GrpcRequest, got {type(request).__qualname__}")
         message = request.message()  # first: the seed's requests import their *_pb2 module in it
@@ -44,25 +47,48 @@ class GrpcInvocationFactory:
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
             request.metadata(), RequestContext.get_context()
         )
+        return GrpcInvocation(
+            request=request,
+            method=method,
+            message=message,
+            payload=method.encode(message),
+            metadata=metadata,
+            timeout=seconds,
+            deadline=now + seconds,
+            idempotent=request.idempotent() is True,
+            retry=GrpcInvocationFactory._retry(request, settings),
+            compression=GrpcInvocationFactory._compression(request, settings),
+            wait_for_ready=GrpcInvocationFactory._wait_for_ready(request, settings),
+            trace_id=trace_id,
+            correlation_id=correlation_id,
+            request_id=request_id,
+        )
+
+    @staticmethod
+    def _retry(request: GrpcRequest, settings: GrpcClientSettings) -> RetryPolicy:
         retry = request.retry_policy() or settings.retry
         if not isinstance(retry, RetryPolicy):
             raise InvalidGrpcRequest(f"retry_policy() must return a RetryPolicy, got {retry!r}")
-        compression = request.compression()
-        chosen = (
-            settings.compression
-            if compression is None
-            else CompressionChoice.parse(compression, InvalidGrpcRequest, "compression()")
-        )
-        idempotent = request.idempotent() is True
-        return GrpcInvocation(
-            method,
-            message,
-            metadata,
-            seconds,
-            trace_id,
-            idempotent,
-            retry,
-            chosen,
-            correlation_id,
-            request_id,
-        )
+        return retry
+
+    @staticmethod
+    def _compression(request: GrpcRequest, settings: GrpcClientSettings) -> grpc.Compression | None:
+        """The request's choice, else the client's; ``None`` (grpc's default: none) if neither.
+
+        grpc lets a channel's default compression beat a call's ``NoCompression``,
+        so the client never sets one on its channels and passes its own default
+        with each call instead, where a request's ``"none"`` can override it.
+        """
+        chosen = request.compression()
+        if chosen is None:
+            return settings.compression
+        return CompressionChoice.parse(chosen, InvalidGrpcRequest, "compression()")
+
+    @staticmethod
+    def _wait_for_ready(request: GrpcRequest, settings: GrpcClientSettings) -> bool:
+        chosen = request.wait_for_ready()
+        if chosen is None:
+            return settings.wait_for_ready
+        if type(chosen) is not bool:
+            raise InvalidGrpcRequest(f"wait_for_ready() must return a bool or None, got {chosen!r}")
+        return chosen

@@ -6,7 +6,6 @@ from typing import TypeAlias
 
 import grpc
 import grpc.aio
-from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
@@ -16,7 +15,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 
-_Callables: TypeAlias = "dict[GrpcMethod, grpc.aio.UnaryUnaryMultiCallable[Message, Message]]"
+_Callables: TypeAlias = "dict[GrpcMethod, grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]]"
 _Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables]"
 
 
@@ -53,7 +52,7 @@ class AsyncChannels:
         self._lock = threading.Lock()
         self._closed = False
 
-    def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[Message, Message]:
+    def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
         loop = asyncio.get_running_loop()
         entry = self._by_loop.get(loop)
         if entry is None:
@@ -63,8 +62,6 @@ class AsyncChannels:
         if found is None:
             found = callables[method] = channel.unary_unary(
                 method.path,
-                request_serializer=method.serializer(),
-                response_deserializer=method.deserializer(),
                 _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
             )
         return found

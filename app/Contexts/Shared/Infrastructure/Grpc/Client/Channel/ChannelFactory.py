@@ -12,7 +12,9 @@ class ChannelFactory:
 
     Keeping both kinds here means transport concerns (credentials, balancing,
     keepalive) are decided once and cannot drift between ``call`` and
-    ``call_async``. Without TLS settings the channel is plaintext.
+    ``call_async``. Without TLS settings the channel is plaintext. No default
+    compression is set on a channel: grpc would let it beat a call's own choice,
+    so compression travels with each call (see ``GrpcInvocationFactory``).
     """
 
     @staticmethod
@@ -22,13 +24,11 @@ class ChannelFactory:
             return grpc.insecure_channel(
                 settings.target,
                 options=settings.channel_options(),
-                compression=settings.compression,
             )
         return grpc.secure_channel(
             settings.target,
             credentials,
             options=settings.channel_options(),
-            compression=settings.compression,
         )
 
     @staticmethod
@@ -38,13 +38,11 @@ class ChannelFactory:
             return grpc.aio.insecure_channel(
                 settings.target,
                 options=settings.channel_options(),
-                compression=settings.compression,
             )
         return grpc.aio.secure_channel(
             settings.target,
             credentials,
             options=settings.channel_options(),
-            compression=settings.compression,
         )
 
     @staticmethod

@@ -3,7 +3,6 @@ from __future__ import annotations
 import threading
 
 import grpc
-from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
@@ -27,11 +26,11 @@ class SyncChannel:
     def __init__(self, settings: GrpcClientSettings) -> None:
         self._settings = settings
         self._channel: grpc.Channel | None = None
-        self._callables: dict[GrpcMethod, grpc.UnaryUnaryMultiCallable[Message, Message]] = {}
+        self._callables: dict[GrpcMethod, grpc.UnaryUnaryMultiCallable[bytes, bytes]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
-    def unary_unary(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[Message, Message]:
+    def unary_unary(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
         found = self._callables.get(method)
         if found is None:
             found = self._create(method)
@@ -42,15 +41,13 @@ class SyncChannel:
         with self._lock:
             return self._opened()
 
-    def _create(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[Message, Message]:
+    def _create(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
         with self._lock:
             channel = self._opened()
             found = self._callables.get(method)
             if found is None:
                 found = self._callables[method] = channel.unary_unary(
                     method.path,
-                    request_serializer=method.serializer(),
-                    response_deserializer=method.deserializer(),
                     _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
                 )
         return found

@@ -1,15 +1,10 @@
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from google.protobuf.message import Message
+from google.protobuf.message import EncodeError, Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage import (
     InvalidGrpcMessage,
 )
-
-
-def _serialize_any(message: Message) -> bytes:
-    return message.SerializeToString()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,10 +41,24 @@ class GrpcMethod:
                 f"{self.path} takes {expected}; message() returned {message.DESCRIPTOR.full_name}"
             )
 
-    def serializer(self) -> Callable[[Message], bytes]:
-        if self.request_class is None:
-            return _serialize_any
-        return self.request_class.SerializeToString
+    def encode(self, message: Message) -> bytes:
+        """The bytes to send, made once per call so every attempt sends the same ones.
 
-    def deserializer(self) -> Callable[[bytes], Message]:
-        return self.response_class.FromString
+        Raises ``InvalidGrpcMessage`` for a message protobuf refuses to
+        serialize (a proto2 message missing a required field).
+        """
+        try:
+            return message.SerializeToString()
+        except EncodeError as error:
+            raise InvalidGrpcMessage(
+                f"{self.path}: message() cannot be serialized: {error}"
+            ) from error
+
+    def decode(self, payload: bytes) -> Message:
+        """The reply as ``response_class``; raises protobuf's ``DecodeError`` for bad bytes.
+
+        Decoding here rather than in grpc gives ``call`` and ``call_async`` one
+        answer for an undecodable reply: grpc's blocking API fails such a call
+        with INTERNAL, while grpc.aio logs the error and returns ``None``.
+        """
+        return self.response_class.FromString(payload)

@@ -91,6 +91,7 @@ _SETTINGS = (
     ),
     Override("LOAD_BALANCING", "load_balancing", Value.optional(LoadBalancingPolicy.parse)),
     Override("MAX_RECONNECT_BACKOFF", "max_reconnect_backoff", Value.optional(Value.number)),
+    Override("WAIT_FOR_READY", "wait_for_ready", Value.boolean),
     Override("BEARER_TOKEN", "bearer_token", BearerToken),
 )
 _ALL = (

@@ -27,7 +27,13 @@ class Bulkhead:
     def limit(self) -> int:
         return self._limit
 
+    @property
+    def waits(self) -> bool:
+        """Whether a call finding no free slot waits for one (within its deadline) or is refused."""
+        return self._wait
+
     def enter(self, within: float) -> bool:
+        """Take a slot, waiting up to ``within`` seconds for one; ``False`` if none came."""
         with self._free:
             if self._in_flight >= self._limit and (
                 not self._wait or not self._free.wait_for(self._has_room, within)
@@ -45,6 +51,7 @@ class Bulkhead:
             return True
 
     async def enter_async(self, within: float) -> bool:
+        """``enter`` for a task: polls, so a cancelled wait never holds a slot."""
         deadline = self._clock.now() + within
         while not self.try_enter():
             remaining = deadline - self._clock.now()

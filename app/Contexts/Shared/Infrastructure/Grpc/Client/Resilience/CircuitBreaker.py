@@ -54,6 +54,18 @@ class CircuitBreaker:
             circuit.probing = True
             return True
 
+    def admit(self, key: str) -> str | None:
+        return key if self.allow(key) else None
+
+    def settle(self, permit: str, code: grpc.StatusCode | None) -> None:
+        if code is not None:
+            self.record(permit, code)
+            return
+        with self._lock:
+            circuit = self._circuits.get(permit)
+            if circuit is not None:
+                circuit.probing = False
+
     def record(self, key: str, code: grpc.StatusCode) -> None:
         failed = code in self._policy.failure_codes
         if not failed:

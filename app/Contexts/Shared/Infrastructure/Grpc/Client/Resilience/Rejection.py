@@ -26,3 +26,13 @@ class Rejection:
             details=f"bulkhead full: {limit} calls already in flight to {target}",
             attempts=0,
         )
+
+    @staticmethod
+    def deadline_spent(target: str, timeout: float) -> GrpcResponse:
+        """The call's whole timeout went waiting for a bulkhead slot: nothing was sent."""
+        return GrpcResponse(
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            details=f"deadline of {timeout:g} s spent waiting for a bulkhead slot for {target}; "
+            "not sent",
+            attempts=0,
+        )

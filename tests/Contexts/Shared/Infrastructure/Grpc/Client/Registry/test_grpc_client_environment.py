@@ -55,7 +55,7 @@ def test_the_variables_are_the_name_upper_cased_then_grpc_then_the_setting() -> 
     )
     assert "USER_SERVICE_V2_GRPC_RETRY_MAX_ATTEMPTS" in variables
     assert "USER_SERVICE_V2_GRPC_TLS_PRIVATE_KEY" in variables
-    assert len(set(variables)) == len(variables) == 33
+    assert len(set(variables)) == len(variables) == 34
 
 
 def test_an_environment_without_the_variables_changes_nothing() -> None:
@@ -85,6 +85,7 @@ def test_it_says_which_variables_it_used() -> None:
         ("LOAD_BALANCING", "round_robin", lambda s: s.load_balancing, "round_robin"),
         ("MAX_RECONNECT_BACKOFF", "0.5", lambda s: s.max_reconnect_backoff, 0.5),
         ("MAX_RECONNECT_BACKOFF", "None", lambda s: s.max_reconnect_backoff, None),
+        ("WAIT_FOR_READY", "true", lambda s: s.wait_for_ready, True),
         ("RETRY_MAX_ATTEMPTS", "5", lambda s: s.retry.max_attempts, 5),
         ("RETRY_INITIAL_BACKOFF", "0.2", lambda s: s.retry.initial_backoff, 0.2),
         ("RETRY_MAX_BACKOFF", "3", lambda s: s.retry.max_backoff, 3.0),

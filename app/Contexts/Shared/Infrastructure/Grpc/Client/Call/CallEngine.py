@@ -1,0 +1,121 @@
+from collections.abc import Generator
+from typing import Any
+
+import grpc
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryBackoff import RetryBackoff
+
+# Sent back: whether a slot was taken (SLOT), the attempt's response (SEND), None (SLEEP).
+Flow = Generator[CallStep, Any, GrpcResponse]
+
+# An attempt with less time than this left could only end in DEADLINE_EXCEEDED.
+_SHORTEST_USEFUL_ATTEMPT = 0.001
+# Failures after which the server may have done the work, unless the attempt never left.
+_AMBIGUOUS = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+)
+
+
+class CallEngine:
+    """Every decision of one call, made once for ``call()`` and ``call_async()`` alike.
+
+    ``run`` is a generator that does no I/O: it yields ``CallStep``s (wait for
+    a bulkhead slot, send an attempt, sleep a backoff) and is sent back their
+    results; a driver only carries them out, blocking or awaiting (tenacity's
+    ``BaseRetrying.iter()`` and its two short drivers are the model). The
+    order: bulkhead, then the circuit breaker (asked once per call, told the
+    call's one outcome), then attempts and backoffs, all within the deadline
+    fixed when the call was entered (``GrpcInvocation.deadline``).
+
+    Whatever a call takes it gives back on every path: a driver closes the
+    generator whatever happens (an error, a cancelled task, ``close()`` mid-call),
+    and the ``finally`` blocks here return the bulkhead slot and settle the
+    breaker's permit (with no outcome when the call did not finish).
+    """
+
+    def __init__(
+        self,
+        target: str,
+        bulkhead: Bulkhead,
+        breaker: CircuitBreaker | None,
+        per_method: bool,
+        clock: Clock,
+    ) -> None:
+        self._target = target
+        self._bulkhead = bulkhead
+        self._breaker = breaker
+        self._per_method = per_method
+        self._clock = clock
+
+    def run(self, invocation: GrpcInvocation) -> Flow:
+        bulkhead = self._bulkhead
+        if not bulkhead.try_enter():
+            left = invocation.deadline - self._clock.now()
+            if not bulkhead.waits or left <= 0 or not (yield CallStep(CallStep.SLOT, left)):
+                return Rejection.bulkhead_full(self._target, bulkhead.limit)
+        try:
+            return (yield from self._guarded(invocation))
+        finally:
+            bulkhead.leave()
+
+    def _guarded(self, invocation: GrpcInvocation) -> Flow:
+        breaker = self._breaker
+        if breaker is None:
+            return (yield from self._attempts(invocation))
+        key = self._target + invocation.method.path if self._per_method else self._target
+        permit = breaker.admit(key)
+        if permit is None:
+            return Rejection.circuit_open(key, breaker.retry_in(key))
+        outcome: grpc.StatusCode | None = None
+        try:
+            response = yield from self._attempts(invocation)
+            if response.attempts() > 0 and not _never_sent(response):
+                outcome = response.status_code()
+            return response
+        finally:
+            breaker.settle(permit, outcome)
+
+    def _attempts(self, invocation: GrpcInvocation) -> Flow:
+        """Attempts and backoffs until one succeeds, the policy says stop, or time runs out."""
+        policy, number = invocation.retry, 1
+        timeout = self._attempt_timeout(invocation)
+        if timeout < _SHORTEST_USEFUL_ATTEMPT:
+            return Rejection.deadline_spent(self._target, invocation.timeout)
+        response: GrpcResponse = yield CallStep(CallStep.SEND, timeout)
+        while response.status_code() is not grpc.StatusCode.OK:
+            if number >= policy.max_attempts or not policy.retries(
+                response.status_code(), invocation.idempotent, _never_sent(response)
+            ):
+                break
+            backoff = RetryBackoff.seconds(policy, number)
+            if self._clock.now() + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
+                break
+            yield CallStep(CallStep.SLEEP, backoff)
+            number += 1
+            response = yield CallStep(CallStep.SEND, self._attempt_timeout(invocation))
+        return self._final(response, number)
+
+    def _attempt_timeout(self, invocation: GrpcInvocation) -> float:
+        remaining = invocation.deadline - self._clock.now()
+        cap = invocation.retry.attempt_timeout
+        return remaining if cap is None else min(cap, remaining)
+
+    @staticmethod
+    def _final(response: GrpcResponse, attempts: int) -> GrpcResponse:
+        if attempts != 1:
+            response = response.after_attempts(attempts)
+        if response.status_code() in _AMBIGUOUS and not _never_sent(response):
+            response = response.with_outcome_unknown()
+        return response
+
+
+def _never_sent(response: GrpcResponse) -> bool:
+    return SendEvidence.never_sent(response.status_code(), response.details())
