@@ -1,4 +1,6 @@
+import asyncio
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -6,6 +8,7 @@ import pytest
 from grpc_health.v1.health_pb2 import HealthCheckResponse
 from structlog.testing import capture_logs
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     GrpcClientClosed,
     GrpcClientError,
@@ -13,11 +16,16 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidGrpcTimeout,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthStatus import HealthStatus
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientRegistry import (
+    GrpcClientRegistry,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.InstantClock import InstantClock
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from protos import catalog_pb2, user_pb2
@@ -449,3 +457,72 @@ async def test_a_closed_fake_and_a_closed_client_refuse_alike(
     assert await _refusal(invoke, fake, ScriptedRequest("1")) == await _refusal(
         invoke, client, ScriptedRequest("1")
     )
+
+
+def _constructed_fakes() -> dict[str, Callable[[], FakeGrpcClient]]:
+    settings = GrpcClientSettings.create("users:50051", default_timeout=2.0)
+    return {
+        "default": FakeGrpcClient,
+        "target-and-options": lambda: FakeGrpcClient("users:50051", default_timeout=2.0),
+        "from-settings": lambda: FakeGrpcClient.from_settings(settings),
+        "from-settings-with-clock": lambda: FakeGrpcClient.from_settings(
+            settings, clock=InstantClock()
+        ),
+        "registry-factory": lambda: _from_registry(settings),
+    }
+
+
+def _from_registry(settings: GrpcClientSettings) -> FakeGrpcClient:
+    registry = GrpcClientRegistry({}, client_factory=FakeGrpcClient.from_settings)
+    registry.register("users", settings)
+    client = registry.get("users")
+    assert isinstance(client, FakeGrpcClient)
+    return client
+
+
+@pytest.mark.parametrize("construct", list(_constructed_fakes()))
+async def test_every_way_of_building_a_fake_gives_a_working_client(
+    construct: str, invoke: Invoke
+) -> None:
+    with _constructed_fakes()[construct]() as fake:
+        fake.reply(USERS, "GetUser", user_pb2.User(name="made"))
+        response = await invoke(fake, ScriptedRequest("1"))
+        repr_ = repr(fake)
+
+    assert response.message().name == "made"
+    assert [call.attempt for call in fake.calls] == [1]
+    assert "FakeGrpcClient" in repr_
+    with pytest.raises(GrpcClientClosed):
+        await invoke(fake, ScriptedRequest("1"))
+
+
+async def test_an_exception_mid_call_gives_back_the_bulkhead_slot(invoke: Invoke) -> None:
+    """The engine closes the call on every path, so what it took is given back."""
+
+    def broken_for_bugs(call: RecordedCall) -> user_pb2.User:
+        if call.message.user_id == "bug":
+            raise KeyError("a bug in the handler")
+        return user_pb2.User(name="served")
+
+    with FakeGrpcClient(bulkhead=BulkheadPolicy(max_in_flight=1, wait=False)) as fake:
+        fake.handle(USERS, "GetUser", broken_for_bugs)
+        for _ in range(3):
+            with pytest.raises(KeyError):
+                await invoke(fake, ScriptedRequest("bug"))
+        response = await invoke(fake, ScriptedRequest("1"))
+
+    assert response.message().name == "served"
+
+
+async def test_a_cancelled_call_gives_back_the_bulkhead_slot() -> None:
+    with FakeGrpcClient(bulkhead=BulkheadPolicy(max_in_flight=1, wait=False)) as fake:
+        fake.reply(USERS, "GetUser", user_pb2.User(name="served"))
+        for _ in range(3):
+            task = asyncio.create_task(fake.call_async(ScriptedRequest("1")))
+            await asyncio.sleep(0)  # the task is now inside its attempt
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        response = await fake.call_async(ScriptedRequest("1"))
+
+    assert response.message().name == "served"

@@ -72,10 +72,9 @@ class Attempt(GrpcTransport):
             if not self._closed_mid_call():
                 raise
             return _CANCELLED_BY_CLOSE
-        initial = SettledCoroutine.result(call.initial_metadata())
-        return _answer(
-            invocation, payload, initial, SettledCoroutine.result(call.trailing_metadata())
-        )
+        initial = tuple(SettledCoroutine.result(call.initial_metadata()) or ())
+        trailing = tuple(SettledCoroutine.result(call.trailing_metadata()) or ())
+        return _answer(invocation, payload, initial, trailing)
 
     def _closed_mid_call(self) -> bool:
         """Tell a call cut short by ``close()`` apart from the caller's task being cancelled.

@@ -1,0 +1,126 @@
+"""Per-call options: what a request chooses wins over the client's default, on the wire."""
+
+import socket
+import threading
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
+    InvalidGrpcRequest,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from tests.conftest import Invoke
+from tests.Support.CountingProxy import CountingProxy
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+
+COMPRESSIBLE = "a" * 60_000
+
+
+async def _bytes_sent(
+    server: RunningServer, invoke: Invoke, client_compression: str | None, request_choice: object
+) -> int:
+    with (
+        CountingProxy.start(server.port) as proxy,
+        GrpcClient(proxy.target, compression=client_compression) as client,
+    ):
+        response = await invoke(client, ScriptedRequest(COMPRESSIBLE, compression=request_choice))
+        assert response.is_success(), response
+        return proxy.sent
+
+
+@pytest.mark.parametrize(
+    ("client_compression", "request_choice", "compressed"),
+    [
+        pytest.param("gzip", "none", False, id="request-none-beats-client-gzip"),
+        pytest.param("gzip", None, True, id="client-gzip-by-default"),
+        pytest.param(None, "gzip", True, id="request-gzip-on-plain-client"),
+        pytest.param(None, None, False, id="neither"),
+        pytest.param("gzip", grpc.Compression.NoCompression, False, id="enum-none"),
+        pytest.param("deflate", "gzip", True, id="request-gzip-beats-client-deflate"),
+    ],
+)
+async def test_the_requests_compression_wins_over_the_clients_on_the_wire(
+    server: RunningServer,
+    invoke: Invoke,
+    client_compression: str | None,
+    request_choice: object,
+    compressed: bool,
+) -> None:
+    sent = await _bytes_sent(server, invoke, client_compression, request_choice)
+
+    assert (sent < len(COMPRESSIBLE) // 4) is compressed, sent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve_later(port: int, delay: float, stop: threading.Event) -> threading.Thread:
+    def serve() -> None:
+        stop.wait(delay)
+        with RunningServer.start(port=port):
+            stop.wait(30)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(
+    ("client_default", "request_choice"),
+    [(True, None), (False, True)],
+    ids=["client-default", "request-override"],
+)
+async def test_wait_for_ready_waits_for_a_server_that_starts_late(
+    invoke: Invoke, client_default: bool, request_choice: bool | None
+) -> None:
+    port, stop = _free_port(), threading.Event()
+    thread = _serve_later(port, 1.0, stop)
+    no_retry = RetryPolicy.disabled()
+    try:
+        with GrpcClient(f"127.0.0.1:{port}", wait_for_ready=client_default, retry=no_retry) as c:
+            response = await invoke(
+                c, ScriptedRequest("1", timeout=5.0, wait_for_ready=request_choice)
+            )
+    finally:
+        stop.set()
+        thread.join()
+
+    assert response.is_success(), response
+    assert response.attempts() == 1
+
+
+async def test_a_request_can_turn_the_clients_wait_for_ready_off(invoke: Invoke) -> None:
+    breaker = CircuitBreakerPolicy.disabled()
+    no_retry = RetryPolicy.disabled()
+    with GrpcClient(
+        f"127.0.0.1:{_free_port()}", wait_for_ready=True, retry=no_retry, circuit_breaker=breaker
+    ) as client:
+        fails_fast = await invoke(client, ScriptedRequest("1", timeout=5.0, wait_for_ready=False))
+        waits = await invoke(client, ScriptedRequest("1", timeout=0.3))
+
+    assert fails_fast.status_code() is grpc.StatusCode.UNAVAILABLE
+    assert waits.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_a_wait_for_ready_that_is_not_a_bool_is_refused_before_sending(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    with pytest.raises(InvalidGrpcRequest, match=r"wait_for_ready\(\) must return a bool or None"):
+        await invoke(client, ScriptedRequest("1", wait_for_ready="yes"))
+
+
+def test_a_client_wait_for_ready_that_is_not_a_bool_is_refused() -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match="wait_for_ready must be a bool"):
+        GrpcClient("127.0.0.1:50051", wait_for_ready=1)  # type: ignore[arg-type]

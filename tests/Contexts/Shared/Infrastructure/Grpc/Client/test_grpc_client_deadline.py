@@ -1,0 +1,134 @@
+"""One deadline per call: the bulkhead wait, every attempt and every backoff draw from it."""
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from time import perf_counter
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from tests.conftest import Invoke
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+
+TIMEOUT = 1.0
+# Generous: CI shares two cores with a server; an overrun of a whole timeout is the fault.
+TOLERANCE = 0.35
+NO_BREAKER = CircuitBreakerPolicy.disabled()
+
+
+def _closed_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{probe.getsockname()[1]}"
+
+
+def _hold_the_only_slot(client: GrpcClient, seconds: float) -> threading.Thread:
+    """A slow call in another thread that keeps the client's one bulkhead slot ``seconds``."""
+    holder = threading.Thread(
+        target=client.call, args=(ScriptedRequest("slow", timeout=seconds),), daemon=True
+    )
+    holder.start()
+    return holder
+
+
+async def _timed(
+    invoke: Invoke, client: GrpcClient, request: ScriptedRequest
+) -> tuple[GrpcResponse, float]:
+    started = perf_counter()
+    response = await invoke(client, request)
+    return response, perf_counter() - started
+
+
+async def test_waiting_for_a_bulkhead_slot_spends_the_calls_own_deadline(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    bulkhead = BulkheadPolicy(max_in_flight=1)
+    with GrpcClient(server.target, bulkhead=bulkhead, circuit_breaker=NO_BREAKER) as client:
+        holder = _hold_the_only_slot(client, 0.6)
+        server.wait_until_received(1)
+        response, took = await _timed(invoke, client, ScriptedRequest("slow", timeout=TIMEOUT))
+        holder.join()
+
+    assert response.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert took <= TIMEOUT + TOLERANCE, f"answered after {took:.2f} s"
+
+
+async def test_a_call_whose_whole_deadline_went_waiting_for_a_slot_is_never_sent(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    bulkhead = BulkheadPolicy(max_in_flight=1)
+    with GrpcClient(server.target, bulkhead=bulkhead, circuit_breaker=NO_BREAKER) as client:
+        holder = _hold_the_only_slot(client, 1.0)
+        server.wait_until_received(1)
+        response, took = await _timed(invoke, client, ScriptedRequest("1", timeout=0.3))
+        holder.join()
+
+    assert response.attempts() == 0
+    assert response.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert len(server.service.received) == 1  # only the holder's call
+    assert took <= 0.3 + TOLERANCE
+
+
+class _Idempotent(ScriptedRequest):
+    def idempotent(self) -> bool:
+        return True
+
+
+def _scenarios() -> dict[str, Callable[[RunningServer], tuple[GrpcClient, ScriptedRequest]]]:
+    retry_slowly = RetryPolicy(max_attempts=10, initial_backoff=0.3, multiplier=1.0, jitter=0.0)
+    capped = RetryPolicy(max_attempts=10, attempt_timeout=0.4, initial_backoff=0.05, jitter=0.0)
+    return {
+        "slow-server": lambda s: (
+            GrpcClient(s.target, circuit_breaker=NO_BREAKER),
+            ScriptedRequest("slow", timeout=TIMEOUT),
+        ),
+        "retries-with-backoff": lambda s: (
+            GrpcClient(s.target, retry=retry_slowly, circuit_breaker=NO_BREAKER),
+            _Idempotent("always-UNAVAILABLE", timeout=TIMEOUT),
+        ),
+        "capped-attempts": lambda s: (
+            GrpcClient(s.target, retry=capped, circuit_breaker=NO_BREAKER),
+            _Idempotent("slow", timeout=TIMEOUT),
+        ),
+        "unreachable-retried": lambda s: (
+            GrpcClient(_closed_port(), retry=retry_slowly, circuit_breaker=NO_BREAKER),
+            _Idempotent("1", timeout=TIMEOUT),
+        ),
+        "waiting-for-ready": lambda s: (
+            GrpcClient(_closed_port(), wait_for_ready=True, circuit_breaker=NO_BREAKER),
+            _Idempotent("1", timeout=TIMEOUT),
+        ),
+    }
+
+
+@pytest.mark.parametrize("scenario", list(_scenarios()))
+async def test_no_call_outlives_its_timeout(
+    server: RunningServer, invoke: Invoke, scenario: str
+) -> None:
+    client, request = _scenarios()[scenario](server)
+    with client:
+        response, took = await _timed(invoke, client, request)
+
+    assert not response.is_success()
+    assert took <= TIMEOUT + TOLERANCE, f"{scenario}: answered after {took:.2f} s"
+
+
+async def test_a_cancelled_call_leaves_its_deadline_to_nobody(server: RunningServer) -> None:
+    """Cancelling ``call_async`` cancels the call at once, wherever it was waiting."""
+    bulkhead = BulkheadPolicy(max_in_flight=1)
+    with GrpcClient(server.target, bulkhead=bulkhead, circuit_breaker=NO_BREAKER) as client:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.call_async(ScriptedRequest("slow", timeout=5.0)), 0.2)
+        after = await client.call_async(ScriptedRequest("1", timeout=2.0))
+
+    assert after.is_success()
