@@ -3,7 +3,10 @@ from typing import NamedTuple
 import grpc
 from google.protobuf.message import Message
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import (
+    GrpcMetadata,
+    MetadataPairs,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 
@@ -16,7 +19,10 @@ class GrpcInvocation(NamedTuple):
     logs see the values that went on the wire. A NamedTuple because it is built
     on every call and must cost next to nothing. The ids are those in
     ``metadata``, kept apart for the call's log event; ``request_id`` is the
-    same on every attempt of the call.
+    same on every attempt of the call. Its repr names the message's type
+    and shows the metadata as ``GrpcMetadata`` does, credentials redacted: a
+    traceback that renders local variables (structlog's ``dict_tracebacks``,
+    Sentry) shows it.
     """
 
     method: GrpcMethod
@@ -29,3 +35,9 @@ class GrpcInvocation(NamedTuple):
     compression: grpc.Compression | None
     correlation_id: str
     request_id: str
+
+    def __repr__(self) -> str:
+        return (
+            f"<GrpcInvocation {self.method.path} {type(self.message).__name__} "
+            f"metadata={GrpcMetadata(self.metadata)!r} timeout={self.timeout:g}>"
+        )
