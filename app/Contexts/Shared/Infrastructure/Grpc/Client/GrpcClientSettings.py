@@ -1,5 +1,5 @@
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from numbers import Real
 
 import grpc
@@ -22,6 +22,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.SensitiveMetadata import (
+    SensitiveMetadata,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import (
     BearerToken,
@@ -41,7 +44,7 @@ DEFAULT_MAX_RECONNECT_BACKOFF = 5.0
 _BACKOFF_RANGE = (0.001, (2**31 - 1) / 1000)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class GrpcClientSettings:
     """Everything a client's channels are built from, checked once at construction.
 
@@ -65,6 +68,10 @@ class GrpcClientSettings:
     within its deadline, for a server that cannot be reached yet instead of
     failing at once with UNAVAILABLE. ``compression`` is applied per call, so a
     request's own ``compression()``, ``"none"`` included, wins over it.
+
+    The repr shows every field, but the value of an option whose name is
+    sensitive by ``SensitiveMetadata``'s rule as ``[redacted]``; the bearer
+    token and the TLS key hide themselves.
     """
 
     target: str
@@ -157,6 +164,11 @@ class GrpcClientSettings:
         self._check_transport(named)
         self._check_parsed()
         LoadBalancingPolicy.apply(self.load_balancing, self.options)
+
+    def __repr__(self) -> str:
+        shown = {setting.name: getattr(self, setting.name) for setting in fields(self)}
+        shown["options"] = SensitiveMetadata.redact(self.options)
+        return f"GrpcClientSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def channel_options(self) -> ChannelOptions:
         """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""

@@ -1,10 +1,9 @@
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import text_format
-
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.RedactedMessageText import RedactedMessageText
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -19,7 +18,8 @@ class RecordedCall:
     ``Any`` for the reason ``GrpcResponse.message()`` is: ``call.message.user_id``
     should read naturally in a test. The repr fits on a line, for assertion
     messages, and leaves out the request object, whose own repr may not hide
-    what its metadata does (``metadata``'s repr does).
+    what its metadata does. Credentials are hidden by ``SensitiveMetadata``'s rule,
+    in the metadata and in the message's fields alike (``RedactedMessageText``).
     """
 
     service: str
@@ -36,7 +36,7 @@ class RecordedCall:
         return f"/{self.service}/{self.method}"
 
     def __repr__(self) -> str:
-        body = text_format.MessageToString(self.message, as_one_line=True)
+        body = RedactedMessageText.of(self.message)
         return (
             f"<RecordedCall {self.path} attempt={self.attempt} "
             f"{type(self.message).__name__}({body}) metadata={self.metadata!r} "

@@ -11,6 +11,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcCli
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
+from tests.Support.Certificates import Certificates
 
 
 @pytest.mark.parametrize(
@@ -203,3 +204,28 @@ def test_settings_made_without_create_are_checked_as_strictly(
 
     with pytest.raises(InvalidGrpcClientSettings, match=says):
         dataclasses.replace(settings, **change)
+
+
+def test_the_repr_hides_credential_options_the_token_and_the_key(
+    certificates: Certificates,
+) -> None:
+    settings = GrpcClientSettings.create(
+        "users.internal:50051",
+        options={"x.api_key": "option-s3cr3t", "grpc.primary_user_agent": "users-client/1"},
+        tls=certificates.mutual_tls(),
+        bearer_token="token-s3cr3t",
+    )
+    key_lines = [
+        line
+        for line in certificates.client.private_key_pem.bytes().decode().splitlines()
+        if not line.startswith("-----")
+    ]
+    shown = repr(settings) + str(settings)
+
+    assert (
+        "options=(('x.api_key', '[redacted]'), ('grpc.primary_user_agent', 'users-client/1'))"
+        in shown
+    )
+    assert "s3cr3t" not in shown
+    assert [line for line in key_lines if line in shown] == []
+    assert repr(settings).startswith("GrpcClientSettings(target='users.internal:50051', ")

@@ -17,8 +17,9 @@ class GrpcCallLog:
 
     Success is logged at debug and failure at warning, so a service logging at
     info pays only for a filtered-out method call on the happy path. Failures
-    carry the outgoing metadata to help debugging, with credential-like values
-    redacted; the message body is never logged.
+    carry the outgoing metadata to help debugging, each credential's value
+    replaced by ``[redacted]`` (``SensitiveMetadata`` decides which); successes
+    carry none, and the message body is never logged.
     """
 
     @staticmethod

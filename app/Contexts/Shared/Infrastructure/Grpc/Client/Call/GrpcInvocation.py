@@ -4,7 +4,10 @@ import grpc
 from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import (
+    GrpcMetadata,
+    MetadataPairs,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 
@@ -21,8 +24,11 @@ class GrpcInvocation(NamedTuple):
     (``timeout`` is the seconds it was made from). The ids are those in
     ``metadata``, kept apart for the call's log event; ``request_id`` is the
     same on every attempt of the call; ``request`` is the object asked, for test
-    doubles that record it. A NamedTuple because it is built on
-    every call and must cost next to nothing; always built by keyword.
+    doubles that record it. A NamedTuple because it is built on every call and
+    must cost next to nothing; always built by keyword. Its repr names the
+    message's type and shows the metadata as ``GrpcMetadata`` does, credentials
+    redacted: a traceback that renders local variables (structlog's
+    ``dict_tracebacks``, Sentry) shows it.
     """
 
     request: GrpcRequest
@@ -39,3 +45,9 @@ class GrpcInvocation(NamedTuple):
     trace_id: str
     correlation_id: str
     request_id: str
+
+    def __repr__(self) -> str:
+        return (
+            f"<GrpcInvocation {self.method.path} {type(self.message).__name__} "
+            f"metadata={GrpcMetadata(self.metadata)!r} timeout={self.timeout:g}>"
+        )

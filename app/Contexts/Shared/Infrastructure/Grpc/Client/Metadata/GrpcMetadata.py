@@ -13,7 +13,8 @@ class GrpcMetadata(Mapping[str, MetadataValue]):
 
     gRPC metadata is a list of pairs, not a dict: a server may send a key twice.
     ``metadata["k"]`` gives the first value, as ``grpc.aio.Metadata`` does;
-    ``get_all("k")`` gives them all and ``pairs()`` the list as received.
+    ``get_all("k")`` gives them all and ``pairs()`` the list as received. The
+    repr shows every pair but a credential's value (``SensitiveMetadata``).
     """
 
     __slots__ = ("_pairs",)

@@ -19,8 +19,10 @@ class PemMaterial:
     grpc takes whatever bytes it is handed and finds out they are wrong only at
     the first handshake, answering every call UNAVAILABLE from then on; checking
     here makes the same mistake fail where the client is built. Every message
-    names the field and the path but never quotes the content: one field is a
-    private key.
+    names the field but never quotes the content: one field is a private key.
+    A path is quoted too, except a private key's that cannot be read: a str is
+    taken for a path, so a key given as text without its ``-----BEGIN`` line (a
+    base64 blob from a secret store) would be quoted whole.
     """
 
     @staticmethod
@@ -43,7 +45,7 @@ class PemMaterial:
 
     @staticmethod
     def private_key(field: str, source: PemSource | None) -> bytes | None:
-        loaded = PemMaterial._load(field, source)
+        loaded = PemMaterial._load(field, source, secret=True)
         if loaded is None:
             return None
         pem, origin = loaded
@@ -64,7 +66,19 @@ class PemMaterial:
         return f"<{count} certificate{'' if count == 1 else 's'}>"
 
     @staticmethod
-    def _load(field: str, source: PemSource | None) -> tuple[bytes, str] | None:
+    def _unreadable(field: str, path: str, error: OSError, *, secret: bool) -> InvalidTlsSettings:
+        reason = error.strerror or type(error).__name__
+        if secret:
+            return InvalidTlsSettings(
+                f"{field}: cannot read the path given: {reason} (a str is a path; this one "
+                "is not quoted in case it is the key itself: pass a key's PEM as bytes)"
+            )
+        return InvalidTlsSettings(f"{field}: cannot read {path!r}: {reason}")
+
+    @staticmethod
+    def _load(
+        field: str, source: PemSource | None, *, secret: bool = False
+    ) -> tuple[bytes, str] | None:
         if source is None:
             return None
         if isinstance(source, bytes):
@@ -78,8 +92,9 @@ class PemMaterial:
             try:
                 pem = Path(path).read_bytes()
             except OSError as error:
-                reason = error.strerror or type(error).__name__
-                raise InvalidTlsSettings(f"{field}: cannot read {path!r}: {reason}") from error
+                # OSError's own text quotes the path, so a secret's cause is left out.
+                failure = PemMaterial._unreadable(field, path, error, secret=secret)
+                raise failure from (None if secret else error)
             origin = f"{field} ({path!r})"
         else:
             raise InvalidTlsSettings(

@@ -1,3 +1,4 @@
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -351,6 +352,22 @@ def test_a_private_key_given_as_text_is_never_repeated(certificates: Certificate
     assert "private_key needs certificate_chain" in str(error)
     assert "PRIVATE KEY" not in str(error)
     assert key not in repr(error.args)
+
+
+def test_a_private_key_that_lost_its_pem_lines_is_not_quoted_as_a_path(
+    certificates: Certificates,
+) -> None:
+    """Without ``-----BEGIN`` the text is taken for a path, and a path is usually quoted."""
+    pem = certificates.client.private_key_pem.bytes().decode()
+    blob = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    chain = Certificates.chain(certificates.client).decode()
+
+    error = _refusal(
+        {"USERS_GRPC_TLS_PRIVATE_KEY": blob, "USERS_GRPC_TLS_CERTIFICATE_CHAIN": chain}
+    )
+
+    assert "private_key: cannot read the path given" in str(error)
+    assert blob not in "".join(traceback.format_exception(error))
 
 
 def test_a_bearer_token_from_the_environment_rides_on_its_tls(ca_file: Path) -> None:

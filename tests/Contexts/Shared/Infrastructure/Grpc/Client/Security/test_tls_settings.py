@@ -1,3 +1,4 @@
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,15 @@ def test_settings_are_frozen(certificates: Certificates) -> None:
 
     with pytest.raises(AttributeError):
         settings.root_certificates = None  # type: ignore[misc]
+
+
+def test_a_key_given_as_text_without_its_pem_lines_is_not_quoted_as_a_path(
+    certificates: Certificates,
+) -> None:
+    """A str is a path; a base64 key that lost its ``-----BEGIN`` line reads as one."""
+    blob = "".join(_body_lines(certificates.client.private_key_pem.bytes()))
+
+    with pytest.raises(InvalidTlsSettings, match="private_key: cannot read the path") as raised:
+        TlsSettings(private_key=blob, certificate_chain=Certificates.chain(certificates.client))
+
+    assert blob not in "".join(traceback.format_exception(raised.value))
