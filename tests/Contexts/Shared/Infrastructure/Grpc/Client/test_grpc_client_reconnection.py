@@ -70,7 +70,7 @@ async def test_with_the_default_circuit_breaker_calls_resume_after_its_cool_down
         port = first.port
         client = GrpcClient(first.target, default_timeout=10.0, clock=clock)
     try:
-        while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(2)]
+        while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(7)]
         with RunningServer.start(port=port) as second:
             ready = await side.wait_until_ready(client, 60.0)
             refused = await side.call(client, ScriptedRequest("2"))
@@ -81,7 +81,8 @@ async def test_with_the_default_circuit_breaker_calls_resume_after_its_cool_down
     finally:
         client.close()
 
-    assert [r.attempts() for r in while_down] == [3, 2]  # the fifth failure opened the circuit
+    # The twentieth failure (minimum_calls, every one failed) opened the circuit.
+    assert [r.attempts() for r in while_down] == [3] * 6 + [2]
     assert ready is True
     assert (refused.status_code(), refused.attempts()) == (UNAVAILABLE, 0)
     assert refused.details().startswith("circuit open")

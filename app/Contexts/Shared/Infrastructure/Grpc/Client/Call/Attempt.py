@@ -22,8 +22,10 @@ class Attempt:
 
     This is where grpcio's two failure channels (an ``RpcError`` raised by the
     blocking API or awaited from aio) become ``GrpcResponse`` values, and where
-    every outcome is reported to the breaker. ``closed_error`` tells whether
-    the owning client was closed, which decides how a cancellation is read.
+    every outcome is settled with the breaker: its code, or ``None`` when the
+    attempt was abandoned (an exception, a cancellation, the client closed).
+    ``closed_error`` tells whether the owning client was closed, which decides
+    how a cancellation is read.
     """
 
     def __init__(
@@ -38,8 +40,20 @@ class Attempt:
 
     def sync(self, invocation: GrpcInvocation, timeout: float) -> GrpcResponse:
         breaker, key = self._shared.breaker, self._breaker_key(invocation)
-        if breaker is not None and not breaker.allow(key):
+        if breaker is None:
+            return self._sync_call(invocation, timeout)
+        permit = breaker.admit(key)
+        if permit is None:
             return Rejection.circuit_open(key, breaker.retry_in(key))
+        code: grpc.StatusCode | None = None
+        try:
+            response = self._sync_call(invocation, timeout)
+            code = response.status_code()
+            return response
+        finally:
+            breaker.settle(permit, code)
+
+    def _sync_call(self, invocation: GrpcInvocation, timeout: float) -> GrpcResponse:
         multicallable = self._shared.sync.unary_unary(invocation.method)
         try:
             reply, call = multicallable.with_call(
@@ -49,22 +63,31 @@ class Attempt:
                 compression=invocation.compression,
             )
         except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
+            return GrpcResponse.from_rpc_error(error)
         except ValueError as error:
             closed = self._closed_error()
             if closed is None:
                 raise
             raise closed from error
-        else:
-            response = GrpcResponse.of_call(reply, call)
-        if breaker is not None:
-            breaker.record(key, response.status_code())
-        return response
+        return GrpcResponse.of_call(reply, call)
 
     async def aio(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         breaker, key = self._shared.breaker, self._breaker_key(invocation)
-        if breaker is not None and not breaker.allow(key):
+        if breaker is None:
+            return await self._aio_call(invocation, seconds)
+        permit = breaker.admit(key)
+        if permit is None:
             return Rejection.circuit_open(key, breaker.retry_in(key))
+        code: grpc.StatusCode | None = None
+        try:
+            response = await self._aio_call(invocation, seconds)
+            if response is not _CANCELLED_BY_CLOSE:
+                code = response.status_code()
+            return response
+        finally:
+            breaker.settle(permit, code)
+
+    async def _aio_call(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         multicallable = self._shared.aio.unary_unary(invocation.method)
         call = multicallable(
             invocation.message,
@@ -75,16 +98,12 @@ class Attempt:
         try:
             reply = await call
         except grpc.RpcError as error:
-            response = GrpcResponse.from_rpc_error(error)
+            return GrpcResponse.from_rpc_error(error)
         except asyncio.CancelledError:
             if not self._closed_mid_call():
                 raise
-            response = _CANCELLED_BY_CLOSE
-        else:
-            response = GrpcResponse.of_aio_call(reply, call)
-        if breaker is not None:
-            breaker.record(key, response.status_code())
-        return response
+            return _CANCELLED_BY_CLOSE
+        return GrpcResponse.of_aio_call(reply, call)
 
     def _breaker_key(self, invocation: GrpcInvocation) -> str:
         if self._settings.circuit_breaker.scope == "method":
