@@ -10,7 +10,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthStatus import HealthStatus
-from tests.Support.FakeClock import FakeClock
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 from tests.Support.SyncOrAsync import SyncOrAsync
@@ -61,32 +60,32 @@ async def test_the_same_client_reconnects_by_itself_when_its_server_restarts_on_
     assert health_after.is_serving()
 
 
-async def test_with_the_default_circuit_breaker_calls_resume_after_its_cool_down(
+async def test_with_the_default_circuit_breaker_calls_resume_as_soon_as_the_server_is_back(
     side: SyncOrAsync,
 ) -> None:
-    """Connected is not yet called: an open circuit answers at once until its probe succeeds."""
-    clock = FakeClock()  # the breaker's time; grpc's reconnection runs on real time
+    """A restart opens no circuit: failures that never left the client are not counted.
+
+    While the server is down grpc fails each call at once, before sending it (its
+    reconnect backoff); those add no load to the server, so the breaker leaves
+    them out, and nothing but grpc's reconnection stands between the restarted
+    server and the next call.
+    """
     with RunningServer.start() as first:
         port = first.port
-        client = GrpcClient(first.target, default_timeout=10.0, clock=clock)
+        client = GrpcClient(first.target, default_timeout=10.0)
     try:
-        while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(2)]
+        while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(30)]
         with RunningServer.start(port=port) as second:
+            restarted = perf_counter()
             ready = await side.wait_until_ready(client, 60.0)
-            refused = await side.call(client, ScriptedRequest("2"))
-            health_refused = await side.check_health(client)
-            clock.advance(CircuitBreakerPolicy().reset_timeout)
-            probe = await side.call(client, ScriptedRequest("3"))
-            after = await side.call(client, ScriptedRequest("4"))
+            after = await side.call(client, ScriptedRequest("2"))
+            recovery = perf_counter() - restarted
     finally:
         client.close()
+    print(f"{side}: a call succeeded {recovery:.3f} s after the restart")  # noqa: T201
 
-    assert [r.attempts() for r in while_down] == [3, 2]  # the fifth failure opened the circuit
+    assert all(r.status_code() is UNAVAILABLE and r.attempts() == 3 for r in while_down)
+    assert not any(r.details().startswith("circuit open") for r in while_down)
     assert ready is True
-    assert (refused.status_code(), refused.attempts()) == (UNAVAILABLE, 0)
-    assert refused.details().startswith("circuit open")
-    assert health_refused.status is HealthStatus.UNREACHABLE
-    assert health_refused.details.startswith("circuit open")
-    assert probe.is_success()
     assert after.is_success()
-    assert len(second.service.received) == 2  # the probe and the call after it
+    assert len(second.service.received) == 1

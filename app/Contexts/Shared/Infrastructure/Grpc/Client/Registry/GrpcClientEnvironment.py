@@ -46,8 +46,13 @@ _POLICIES: tuple[tuple[str, tuple[Override, ...]], ...] = (
     (
         "circuit_breaker",
         (
-            Override("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "failure_threshold", Value.integer),
+            Override(
+                "CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD", "failure_rate_threshold", Value.number
+            ),
+            Override("CIRCUIT_BREAKER_MINIMUM_CALLS", "minimum_calls", Value.integer),
+            Override("CIRCUIT_BREAKER_WINDOW_SIZE", "window_size", Value.integer),
             Override("CIRCUIT_BREAKER_RESET_TIMEOUT", "reset_timeout", Value.number),
+            Override("CIRCUIT_BREAKER_HALF_OPEN_CALLS", "half_open_calls", Value.integer),
             Override("CIRCUIT_BREAKER_FAILURE_CODES", "failure_codes", Value.status_codes),
             Override("CIRCUIT_BREAKER_SCOPE", "scope", Value.text),
             Override("CIRCUIT_BREAKER_ENABLED", "enabled", Value.boolean),
@@ -102,6 +107,13 @@ _ALL = (
     *_TLS_FIELDS,
 )
 
+# Settings that no longer exist: refused, so a deployment learns at start-up that one is ignored.
+_RETIRED = {
+    "CIRCUIT_BREAKER_FAILURE_THRESHOLD": (
+        "no longer exists: the circuit breaker opens on a failure rate now; "
+        "see CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD and CIRCUIT_BREAKER_MINIMUM_CALLS"
+    ),
+}
 
 _Found = dict[Override, Any]
 
@@ -117,6 +129,8 @@ class GrpcClientEnvironment:
     come as ``EnvironmentServiceRegistry``'s ``_GRPC_HOST`` and ``_GRPC_PORT``.
     Every value is read before any applies, so a value that does not parse is
     reported as such, not as whatever a half-applied setting would make of it.
+    A variable of a setting that no longer exists (``CIRCUIT_BREAKER_FAILURE_THRESHOLD``)
+    raises ``InvalidGrpcClientEnvironment`` instead of being ignored.
     """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
@@ -134,6 +148,7 @@ class GrpcClientEnvironment:
     ) -> tuple[GrpcClientSettings, tuple[str, ...]]:
         """The settings the environment makes of ``settings``, and the variables it used."""
         prefix = GrpcClientName.prefix(name)
+        self._refuse_retired(prefix)
         found = {o: o.value(prefix, self._environ) for o in _ALL if o.is_set(prefix, self._environ)}
         settings = self._target(name, prefix, settings, found)
         for field, overrides in _POLICIES:
@@ -142,6 +157,11 @@ class GrpcClientEnvironment:
         for override in (o for o in _SETTINGS if o in found):
             settings = override.apply(prefix, settings, found[override])
         return settings, tuple(v for v in self.variables(name) if v in self._environ)
+
+    def _refuse_retired(self, prefix: str) -> None:
+        for suffix, reason in _RETIRED.items():
+            if prefix + suffix in self._environ:
+                raise InvalidGrpcClientEnvironment(prefix + suffix, reason)
 
     def _target(
         self, name: str, prefix: str, settings: GrpcClientSettings, found: _Found

@@ -1,95 +1,61 @@
 import threading
-from dataclasses import dataclass
 
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Circuit import Circuit, CircuitState
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitPermit import CircuitPermit
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 
 
-@dataclass(slots=True)
-class _Circuit:
-    failures: int = 0
-    opened_at: float | None = None
-    probing: bool = False
-
-
 class CircuitBreaker:
-    """Closed → open after N consecutive transport failures → half-open after a cool-down.
+    """A failure-rate circuit per key (a target, or a target's method): ``CircuitBreakerPolicy``.
 
-    While open, ``allow`` says no at once so callers get an answer without
-    touching the network. After ``reset_timeout`` one probe is let through
-    (half-open); its outcome closes the circuit or opens it for another
-    cool-down. One lock guards every change; a closed, quiet circuit is read
-    without it, since the worst a race there can do is let one more call try
-    a backend that has just failed.
+    A call asks ``admit`` once before it goes out and hands the permit back to
+    ``settle`` once with its final code, or ``None`` when there is nothing to
+    count: the call was abandoned (cancelled, an exception, the client closed
+    mid-call) or failed without reaching any server. Every method is
+    thread-safe, and ``call`` and ``call_async`` share one breaker.
 
     Written here rather than taken from purgatory or pybreaker: both signal
     failure through exceptions, while a failed call here is a response; both
-    keep sync and async state apart, while ``call`` and ``call_async`` must
-    trip the same circuit; neither takes an injectable clock.
+    keep sync and async state apart; neither takes an injectable clock; and
+    neither has a failure-rate window.
     """
 
     def __init__(self, policy: CircuitBreakerPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
-        self._circuits: dict[str, _Circuit] = {}
+        self._circuits: dict[str, Circuit] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key: str) -> bool:
-        quiet = self._circuits.get(key)
-        if quiet is None or quiet.opened_at is None:
-            return True
-        with self._lock:
-            circuit = self._circuits.get(key)
-            if circuit is None or circuit.opened_at is None:
-                return True
-            if (
-                circuit.probing
-                or self._clock.now() - circuit.opened_at < self._policy.reset_timeout
-            ):
-                return False
-            circuit.probing = True
-            return True
+    def admit(self, key: str) -> CircuitPermit | None:
+        """A permit for one call; ``None`` when refused (open, or every trial place taken)."""
+        return self._circuit(key).admit()
 
-    def admit(self, key: str) -> str | None:
-        return key if self.allow(key) else None
+    def settle(self, permit: CircuitPermit, code: grpc.StatusCode | None) -> None:
+        """Count the call's final ``code``; ``None`` counts nothing and frees a trial's slot.
 
-    def settle(self, permit: str, code: grpc.StatusCode | None) -> None:
-        if code is not None:
-            self.record(permit, code)
-            return
-        with self._lock:
-            circuit = self._circuits.get(permit)
-            if circuit is not None:
-                circuit.probing = False
-
-    def record(self, key: str, code: grpc.StatusCode) -> None:
-        failed = code in self._policy.failure_codes
-        if not failed:
-            quiet = self._circuits.get(key)
-            if quiet is None or (quiet.failures == 0 and quiet.opened_at is None):
-                return
-        with self._lock:
-            circuit = self._circuits.get(key)
-            if circuit is None:
-                if not failed:
-                    return
-                circuit = self._circuits[key] = _Circuit()
-            if not failed:
-                circuit.failures, circuit.opened_at, circuit.probing = 0, None, False
-                return
-            circuit.failures += 1
-            if circuit.probing or circuit.failures >= self._policy.failure_threshold:
-                circuit.opened_at, circuit.probing = self._clock.now(), False
+        Call it exactly once per ``admit`` that returned a permit. An outcome
+        that arrives after the circuit changed state is dropped.
+        """
+        self._circuits[permit.key].settle(permit, code)
 
     def retry_in(self, key: str) -> float:
-        """Seconds until the next probe may go, for the message of a rejected call."""
+        """Seconds until an open circuit lets trial calls through; 0.0 when it is not open."""
+        circuit = self._circuits.get(key)
+        return 0.0 if circuit is None else circuit.retry_in()
+
+    def state(self, key: str) -> CircuitState:
+        """``"closed"``, ``"open"`` or ``"half_open"``: what the next call to ``key`` meets."""
+        circuit = self._circuits.get(key)
+        return "closed" if circuit is None else circuit.state()
+
+    def _circuit(self, key: str) -> Circuit:
+        circuit = self._circuits.get(key)
+        if circuit is not None:
+            return circuit
         with self._lock:
-            circuit = self._circuits.get(key)
-            if circuit is None or circuit.opened_at is None:
-                return 0.0
-            waited = self._clock.now() - circuit.opened_at
-            return max(0.0, self._policy.reset_timeout - waited)
+            return self._circuits.setdefault(key, Circuit(key, self._policy, self._clock))

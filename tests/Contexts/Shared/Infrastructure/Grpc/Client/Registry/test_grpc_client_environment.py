@@ -56,7 +56,7 @@ def test_the_variables_are_the_name_upper_cased_then_grpc_then_the_setting() -> 
     )
     assert "USER_SERVICE_V2_GRPC_RETRY_MAX_ATTEMPTS" in variables
     assert "USER_SERVICE_V2_GRPC_TLS_PRIVATE_KEY" in variables
-    assert len(set(variables)) == len(variables) == 34
+    assert len(set(variables)) == len(variables) == 37
 
 
 def test_an_environment_without_the_variables_changes_nothing() -> None:
@@ -101,12 +101,15 @@ def test_it_says_which_variables_it_used() -> None:
         ("RETRY_RETRYABLE_CODES", "none", lambda s: s.retry.retryable_codes, frozenset()),
         ("RETRY_ATTEMPT_TIMEOUT", "0.75", lambda s: s.retry.attempt_timeout, 0.75),
         (
-            "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
-            "9",
-            lambda s: s.circuit_breaker.failure_threshold,
-            9,
+            "CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD",
+            "25.5",
+            lambda s: s.circuit_breaker.failure_rate_threshold,
+            25.5,
         ),
+        ("CIRCUIT_BREAKER_MINIMUM_CALLS", "8", lambda s: s.circuit_breaker.minimum_calls, 8),
+        ("CIRCUIT_BREAKER_WINDOW_SIZE", "40", lambda s: s.circuit_breaker.window_size, 40),
         ("CIRCUIT_BREAKER_RESET_TIMEOUT", "30", lambda s: s.circuit_breaker.reset_timeout, 30.0),
+        ("CIRCUIT_BREAKER_HALF_OPEN_CALLS", "3", lambda s: s.circuit_breaker.half_open_calls, 3),
         (
             "CIRCUIT_BREAKER_FAILURE_CODES",
             "INTERNAL",
@@ -204,6 +207,12 @@ def test_an_address_the_variables_cannot_make_is_refused(
         ("RETRY_JITTER", "nan", "jitter must be a finite number of seconds >= 0"),
         ("RETRY_RETRYABLE_CODES", "UNAVAILABLE,,", "must be grpc status code names"),
         ("RETRY_RETRYABLE_CODES", "OK", "OK is a success, not a retryable code"),
+        ("CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD", "0", "failure_rate_threshold must be a"),
+        ("CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD", "50%", "must be a number, got '50%'"),
+        ("CIRCUIT_BREAKER_MINIMUM_CALLS", "0", "minimum_calls must be an int of at least 1"),
+        ("CIRCUIT_BREAKER_WINDOW_SIZE", "1.5", "must be a whole number, got '1.5'"),
+        ("CIRCUIT_BREAKER_HALF_OPEN_CALLS", "0", "half_open_calls must be an int of at least 1"),
+        ("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "5", "no longer exists: the circuit breaker opens"),
         ("CIRCUIT_BREAKER_SCOPE", "service", "scope must be 'target' or 'method'"),
         ("CIRCUIT_BREAKER_ENABLED", "maybe", "must be one of ['1', 'on', 'true', 'yes']"),
         ("BULKHEAD_MAX_IN_FLIGHT", "-1", "max_in_flight must be an int of at least 1"),
