@@ -6,9 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
-    CircuitBreakerPolicy,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from tests.Support.KillableBackend import KillableBackend
@@ -37,10 +34,9 @@ async def test_killing_one_of_three_backends_mid_run_fails_no_call(
     target = "ipv4:" + ",".join(backend.address for backend in backends)
     victim = backends[1]
     responses: list[GrpcResponse] = []
-    # A per-target breaker would count the dying backend's failures against all three;
-    # failover across replicas is the balancer's and the retries' job here.
-    no_breaker = CircuitBreakerPolicy.disabled()
-    with GrpcClient(target, load_balancing="round_robin", circuit_breaker=no_breaker) as client:
+    # The default breaker stays on: it hears one outcome per call, and the dying backend's
+    # failures are retried on the others, so the calls succeed and nothing trips.
+    with GrpcClient(target, load_balancing="round_robin") as client:
         for start in range(0, CALLS, BATCH):
             batch = [
                 client.call_async(IdempotentGetUser(f"user-{number}"))
