@@ -117,3 +117,30 @@ def test_an_async_response_kept_after_its_event_loop_ended_still_reads_its_metad
 
     assert _grpc_objects_reachable_from(response) == []
     assert response.initial_metadata()["x-initial"] == "i1"
+
+
+@pytest.mark.parametrize(
+    ("user_id", "timeout", "unknown"),
+    [
+        ("slow", 0.2, True),  # the server was working on it when the deadline passed
+        ("404", None, False),  # the server answered
+        ("fail-1-UNAVAILABLE", None, True),  # answered UNAVAILABLE: it had the call
+        ("1", None, False),  # a success
+    ],
+)
+async def test_a_failure_says_whether_the_server_may_have_done_the_work(
+    server: RunningServer, invoke: Invoke, user_id: str, timeout: float | None, unknown: bool
+) -> None:
+    with GrpcClient(server.target) as client:
+        response = await invoke(client, ScriptedRequest(user_id, timeout=timeout))
+
+    assert response.outcome_unknown() is unknown
+
+
+async def test_a_call_that_never_left_the_client_has_a_known_outcome(invoke: Invoke) -> None:
+    with GrpcClient("127.0.0.1:1") as unreachable:
+        response = await invoke(unreachable, ScriptedRequest("1"))
+
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE
+    assert response.attempts() == 3  # never sent, so sent again although not idempotent
+    assert not response.outcome_unknown()

@@ -65,11 +65,12 @@ async def test_a_servers_unavailable_is_never_sent_again_for_a_request_that_is_n
 ) -> None:
     """The server received the call, so it may have done the work: the outcome is unknown."""
     clock = FakeClock()
-    with _client(server, clock) as client:
+    with _client(server, clock) as client, capture_logs() as logs:
         response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE"))
 
     assert response.status_code() is grpc.StatusCode.UNAVAILABLE
     assert response.outcome_unknown()
+    assert logs[-1]["outcome_unknown"] is True
     assert response.attempts() == 1
     assert len(server.service.received) == 1
     assert clock.sleeps == []

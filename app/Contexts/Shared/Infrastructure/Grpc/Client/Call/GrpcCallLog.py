@@ -16,7 +16,8 @@ class GrpcCallLog:
     """One structured event per finished call.
 
     Success is logged at debug and failure at warning, so a service logging at
-    info pays only for a filtered-out method call on the happy path. Failures
+    info pays only for a filtered-out method call on the happy path. A failure
+    says whether its outcome is unknown (the server may have done the work). Failures
     carry the outgoing metadata to help debugging, each credential's value
     replaced by ``[redacted]`` (``SensitiveMetadata`` decides which); successes
     carry none, and the message body is never logged.
@@ -66,5 +67,6 @@ class GrpcCallLog:
             correlation_id=invocation.correlation_id,
             request_id=invocation.request_id,
             attempts=response.attempts(),
+            outcome_unknown=response.outcome_unknown(),
             metadata=dict(SensitiveMetadata.redact(invocation.metadata)),
         )
