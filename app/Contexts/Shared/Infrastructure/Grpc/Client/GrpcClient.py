@@ -139,13 +139,21 @@ class GrpcClient(ClosesOnExit):
         channel_registry: ChannelRegistry | None,
     ) -> None:
         self._settings = settings
-        self._clock = clock or _SYSTEM_CLOCK
+        self._clock = clock or self._default_clock()
         self._closed = False
+        self._start_engine(self._connect(channel_registry))
+
+    @staticmethod
+    def _default_clock() -> Clock:
+        return _SYSTEM_CLOCK
+
+    def _connect(self, channel_registry: ChannelRegistry | None) -> CircuitBreaker | None:
+        """Take the shared channel and set ``self._attempt``; the breaker is the channel's."""
         self._registry = channel_registry or ChannelRegistry.default()
         self._shared = self._registry.acquire(self._settings, self._clock)
         self._attempt: GrpcTransport = Attempt(self._shared, self._closed_error)
         self._readiness = ChannelReadiness(self._shared, self._closed_error)
-        self._start_engine(self._shared.breaker)
+        return self._shared.breaker
 
     def _start_engine(self, breaker: CircuitBreaker | None) -> None:
         """The bulkhead and the call engine over ``self._attempt``, whatever sends the attempts."""

@@ -60,21 +60,17 @@ class FakeGrpcClient(GrpcClient):
         )
         self._open(settings, clock, None)
 
-    def _open(
-        self,
-        settings: GrpcClientSettings,
-        clock: Clock | None,
-        channel_registry: ChannelRegistry | None,
-    ) -> None:
-        """No channel and no registry: a breaker of its own, and the script for a wire."""
-        self._settings = settings
-        self._clock = clock or InstantClock()
-        self._closed = False
+    @staticmethod
+    def _default_clock() -> Clock:
+        return InstantClock()
+
+    def _connect(self, channel_registry: ChannelRegistry | None) -> CircuitBreaker | None:
+        """No channel and no registry: the script for a wire, and a breaker of its own."""
         self._script = FakeScript()
         self._wire = ScriptedAttempt(self._script)
         self._attempt = self._wire
-        policy = settings.circuit_breaker
-        self._start_engine(CircuitBreaker(policy, self._clock) if policy.enabled else None)
+        policy = self._settings.circuit_breaker
+        return CircuitBreaker(policy, self._clock) if policy.enabled else None
 
     def reply(
         self,

@@ -1,6 +1,5 @@
 """call() and call_async() decide every outcome alike, and responses keep data, not grpc objects."""
 
-import asyncio
 import enum
 import gc
 
@@ -12,7 +11,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage im
     InvalidGrpcMessage,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from protos import user_pb2
 from tests.conftest import Invoke
 from tests.Support.RunningServer import RunningServer
@@ -104,19 +102,6 @@ async def test_a_response_holds_data_not_grpcs_call_objects(
     assert success.initial_metadata()["x-initial"] == "i1"
     assert success.trailing_metadata().get_all("x-rep") == ("a", "b")
     assert failure.trailing_metadata()["x-error-code"] == "U404"
-
-
-def test_an_async_response_kept_after_its_event_loop_ended_still_reads_its_metadata(
-    server: RunningServer,
-) -> None:
-    async def call() -> GrpcResponse:
-        async with GrpcClient(server.target) as client:
-            return await client.call_async(ScriptedRequest("meta"))
-
-    response = asyncio.run(call())
-
-    assert _grpc_objects_reachable_from(response) == []
-    assert response.initial_metadata()["x-initial"] == "i1"
 
 
 @pytest.mark.parametrize(
