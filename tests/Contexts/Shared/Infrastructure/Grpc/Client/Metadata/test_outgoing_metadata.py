@@ -123,6 +123,20 @@ async def test_inside_a_context_the_server_receives_its_ids_and_a_request_id(
     assert TraceId.is_valid(received["request-id"])
 
 
+async def test_short_ids_given_in_code_reach_the_server_as_given(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope("t-1", user_id="ada lovelace", correlation_id="c 1"):
+        await invoke(client, ScriptedRequest("1"))
+
+    received = server.service.received[-1]
+    assert (received["x-trace-id"], received["user-id"], received["correlation-id"]) == (
+        "t-1",
+        "ada lovelace",
+        "c 1",
+    )
+
+
 async def test_calls_in_one_context_share_its_correlation_id_but_not_a_request_id(
     client: GrpcClient, server: RunningServer, invoke: Invoke
 ) -> None:
