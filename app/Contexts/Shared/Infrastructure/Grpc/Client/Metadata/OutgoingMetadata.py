@@ -47,23 +47,26 @@ class OutgoingMetadata:
 
     @classmethod
     def build(
-        cls, declared: RequestMetadata, context: RequestContextData
+        cls, declared: RequestMetadata, context: RequestContextData, credentials: int = 0
     ) -> tuple[MetadataPairs, str, str, str]:
-        """The pairs to send, then the trace, correlation and request ids among them."""
+        """The pairs to send, then the trace, correlation and request ids among them.
+
+        ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
+        """
         trace_id = context.trace_id or TraceId.generate()
         correlation_id = context.correlation_id or CorrelationId.generate()
         request_id = RequestId.generate()
         ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
         if not declared and isinstance(declared, Mapping):
-            MetadataSize.check(ids)
+            MetadataSize.check(ids, credentials)
             return ids, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
         if not own:
             pairs = (*pairs, *ids)
-            MetadataSize.check(pairs)
+            MetadataSize.check(pairs, credentials)
             return pairs, trace_id, correlation_id, request_id
         pairs = (*pairs, *(pair for pair in ids if pair[0] not in own))
-        MetadataSize.check(pairs)
+        MetadataSize.check(pairs, credentials)
         return (
             pairs,
             own.get(TRACE_ID_KEY, trace_id),
