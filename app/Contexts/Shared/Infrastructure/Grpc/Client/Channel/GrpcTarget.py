@@ -1,26 +1,17 @@
-import ipaddress
 import re
 from collections.abc import Callable
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcHostPort import GrpcHostPort
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
 
-MAX_PORT = 65535
 # sockaddr_un.sun_path holds 108 bytes on Linux; grpc-core keeps one for the NUL that ends a
 # path or starts an abstract name (UnixSockaddrPopulate in src/core/lib/address_utils/
 # parse_address.cc).
 MAX_UNIX_PATH_BYTES = 107
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
-_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
-_NUMERIC_NAME = re.compile(r"[0-9.]+")
-_DIGITS = re.compile(r"[0-9]+")
 _VSOCK = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
-_EMPTY_PORT = (
-    "ends in ':' with no port after it, which grpc reads as port 443; "
-    "give the port ('users:50051'), or drop the ':' to mean 443"
-)
 
 
 class GrpcTarget:
@@ -35,8 +26,7 @@ class GrpcTarget:
     ``parse_address.cc``, ``sockaddr_resolver.cc``, ``xds_resolver.cc``):
 
     - ``host:port``, ``[ipv6]:port``, or ``host`` / ``[ipv6]`` alone for
-      grpc's default port 443; a host is a DNS name or an IPv4 address, an
-      IPv6 address always goes in brackets;
+      grpc's default port 443 (``GrpcHostPort``);
     - ``dns:host:port``, ``dns:///host:port``, ``dns://dns-server/host:port``;
     - ``ipv4:a:port,b:port`` and ``ipv6:[a]:port,[b]:port``, each entry with
       its port, which grpc-core requires there;
@@ -45,10 +35,10 @@ class GrpcTarget:
     - ``vsock:cid:port``, ``xds:///name`` or ``xds://authority/name``,
       ``google-c2p:///name``.
 
-    A port is 1 to 65535 in decimal. Schemes are matched in any case, as grpc
-    does. Whitespace, control characters, ``?`` and ``#`` (a URI query or
-    fragment to grpc) are refused in every form, and a URL
-    (``http://``, ``https://``, ``grpc://``) with a hint to write ``host:port``.
+    Schemes are matched in any case, as grpc does. Whitespace, control
+    characters, ``?`` and ``#`` (a URI query or fragment to grpc) are refused
+    in every form, and a URL (``http://``, ``https://``, ``grpc://``) with a
+    hint to write ``host:port``.
     """
 
     @classmethod
@@ -64,13 +54,6 @@ class GrpcTarget:
             return value
         raise error(f"{source} {value!r} {problem}")
 
-    @staticmethod
-    def is_host_name(host: str) -> bool:
-        """A DNS name or an IPv4 address: what stands before ``:port`` without brackets."""
-        if _NUMERIC_NAME.fullmatch(host):
-            return GrpcTarget._is_ip(host, 4)
-        return _HOST_NAME.fullmatch(host) is not None
-
     @classmethod
     def _problem(cls, value: object) -> str | None:
         if not isinstance(value, str) or not value:
@@ -81,7 +64,7 @@ class GrpcTarget:
             return "has '?' or '#', which grpc reads as the start of a URI query or fragment"
         scheme = _SCHEME.match(value)
         if scheme is None:
-            return cls._address(value)
+            return GrpcHostPort.problem(value)
         return cls._scheme_problem(scheme[1], value[scheme.end() :], value)
 
     @classmethod
@@ -92,7 +75,7 @@ class GrpcTarget:
             return read(rest)
         if rest.startswith("//"):
             return cls._url(scheme, rest)
-        return cls._address(value)
+        return GrpcHostPort.problem(value)
 
     @classmethod
     def _schemes(cls) -> dict[str, Callable[[str], str | None]]:
@@ -109,52 +92,17 @@ class GrpcTarget:
         }
 
     @classmethod
-    def _address(cls, text: str, scheme: str = "", ip_version: int | None = None) -> str | None:
-        """``host[:port]`` split as grpc-core's ``SplitHostPort`` does, then each part checked."""
-        if text.startswith("["):
-            return cls._bracketed(text, scheme, ip_version)
-        host, colon, port = text.partition(":")
-        if ":" in port:
-            if cls._is_ip(text, 6):
-                return f"has IPv6 address {text!r} without brackets: write '[{text}]:port'"
-            return "has more than one ':'; write host:port, with an IPv6 host in brackets"
-        if not cls._is_host(host, ip_version):
-            return cls._bad_host(host, ip_version)
-        return cls._port(port, colon, scheme)
-
-    @classmethod
-    def _bracketed(cls, text: str, scheme: str, ip_version: int | None) -> str | None:
-        host, bracket, after = text[1:].partition("]")
-        if not bracket or (after and not after.startswith(":")):
-            return "has '[' without a ']' that ends the host or comes before ':port'"
-        if ip_version == 4 or not cls._is_ip(host, 6):
-            return f"has {host!r} in brackets, where only an IPv6 address goes"
-        return cls._port(after[1:], after[:1], scheme)
-
-    @staticmethod
-    def _port(port: str, colon: str, scheme: str) -> str | None:
-        if not colon:
-            if scheme:
-                return f"has an address without a port; the {scheme}: scheme needs one for each"
-            return None
-        if not port:
-            return _EMPTY_PORT
-        if _DIGITS.fullmatch(port) and 1 <= int(port) <= MAX_PORT:
-            return None
-        return f"has port {port!r}; a port is a decimal number from 1 to {MAX_PORT}"
-
-    @classmethod
     def _dns(cls, rest: str) -> str | None:
         path = rest
         if rest.startswith("//"):
             authority, slash, name = rest[2:].partition("/")
-            if authority and cls._address(authority) is not None:
+            if authority and GrpcHostPort.problem(authority) is not None:
                 return f"names DNS server {authority!r}, which is not host or host:port"
             path = slash + name
         path = path.removeprefix("/")
         if not path:
             return "names no host after dns:"
-        return cls._address(path)
+        return GrpcHostPort.problem(path)
 
     @classmethod
     def _ip_list(cls, rest: str, scheme: str, version: int) -> str | None:
@@ -167,7 +115,7 @@ class GrpcTarget:
         for address in addresses.split(","):
             if not address:
                 return "has an empty address in its list (',' twice, or at an end)"
-            problem = cls._address(address, scheme, version)
+            problem = GrpcHostPort.problem(address, scheme, version)
             if problem is not None:
                 return problem
         return None
@@ -237,27 +185,3 @@ class GrpcTarget:
             return rest
         authority, slash, path = rest[2:].partition("/")
         return None if authority else slash + path
-
-    @classmethod
-    def _is_host(cls, host: str, ip_version: int | None) -> bool:
-        """Any host for ``dns``, an IPv4 address for ``ipv4:``, none unbracketed for ``ipv6:``."""
-        if ip_version is None:
-            return cls.is_host_name(host)
-        return ip_version == 4 and cls._is_ip(host, 4)
-
-    @staticmethod
-    def _bad_host(host: str, ip_version: int | None) -> str:
-        if not host:
-            return "has no host before the ':'"
-        if ip_version == 6:
-            return f"has {host!r} where an IPv6 address in brackets goes: '[address]:port'"
-        if ip_version == 4:
-            return f"has {host!r} where an IPv4 address goes"
-        return f"has host {host!r}, which is neither a DNS name nor an IP address"
-
-    @staticmethod
-    def _is_ip(host: str, version: int) -> bool:
-        try:
-            return ipaddress.ip_address(host).version == version
-        except ValueError:
-            return False
