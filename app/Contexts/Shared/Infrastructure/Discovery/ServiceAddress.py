@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from app.Contexts.Shared.Infrastructure.Discovery.Errors.InvalidServiceAddress import (
     InvalidServiceAddress,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcHostPort import (
+    MAX_PORT,
+    GrpcHostPort,
+)
 
-_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
-_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
 _DIGITS = re.compile(r"[0-9]{1,5}")
-MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +20,9 @@ class ServiceAddress:
     A host or port that cannot work (empty, port 0 or 70000, a host with a port
     or a scheme already in it) would otherwise surface as an UNAVAILABLE
     response on the first call, far from the variable or entry that held it; so
-    each check names its ``source``. IPv6 hosts are kept without brackets, which
-    ``str()`` puts back to make the ``host:port`` grpc expects.
+    each check names its ``source``. A host name follows ``GrpcHostPort``'s rule, so
+    ``str()`` is always a target a client accepts. IPv6 hosts are kept without
+    brackets, which ``str()`` puts back to make the ``host:port`` grpc expects.
     """
 
     host: str
@@ -33,7 +35,9 @@ class ServiceAddress:
         bracketed = host.startswith("[") and host.endswith("]")
         bare = host[1:-1] if bracketed else host
         if not (
-            cls._is_ip(bare, 6) if bracketed else cls._is_ip(host) or _HOST_NAME.fullmatch(host)
+            cls._is_ip(bare, 6)
+            if bracketed
+            else cls._is_ip(host) or GrpcHostPort.is_host_name(host)
         ):
             raise InvalidServiceAddress(
                 f"{source} must be a host name or an IP address, without a port or scheme, "

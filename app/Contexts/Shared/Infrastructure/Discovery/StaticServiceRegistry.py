@@ -8,6 +8,7 @@ from app.Contexts.Shared.Infrastructure.Discovery.Errors.InvalidServiceRegistry 
 )
 from app.Contexts.Shared.Infrastructure.Discovery.Errors.ServiceNotFound import ServiceNotFound
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceRegistry import ServiceRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
 
 
 class StaticServiceRegistry(ServiceRegistry):
@@ -17,8 +18,9 @@ class StaticServiceRegistry(ServiceRegistry):
     table (a settings file, a fixture) is done by the time a call needs an
     address, so a bad entry fails at startup rather than on that call. Targets
     are any grpc target (``host:port``, ``dns:///name:port``, ``ipv4:a:p,b:p``,
-    ``unix:/path``), kept as given; the table is copied, so later changes to
-    the mapping passed in do not leak into it.
+    ``unix:/path``), kept as given and checked by ``GrpcTarget``'s rule, the one
+    clients apply (``InvalidServiceAddress`` names the entry); the table is
+    copied, so later changes to the mapping passed in do not leak into it.
     """
 
     def __init__(self, targets: Mapping[str, str]) -> None:
@@ -30,10 +32,7 @@ class StaticServiceRegistry(ServiceRegistry):
         for name, target in targets.items():
             if not isinstance(name, str) or not name.strip():
                 raise InvalidServiceRegistry(f"service names must be non-empty str, got {name!r}")
-            if not isinstance(target, str) or not target or any(c.isspace() for c in target):
-                raise InvalidServiceAddress(
-                    f"targets[{name!r}] must be a grpc target such as 'host:50051', got {target!r}"
-                )
+            GrpcTarget.parse(target, f"targets[{name!r}]", InvalidServiceAddress)
         self._targets = dict(targets)
 
     def discover(self, service_name: str) -> str:

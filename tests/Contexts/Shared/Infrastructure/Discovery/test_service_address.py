@@ -5,22 +5,27 @@ from app.Contexts.Shared.Infrastructure.Discovery.Errors import (
     InvalidServiceRegistry,
 )
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceAddress import ServiceAddress
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
+
+ADDRESSES = [
+    ("users.svc.cluster.local", "users.svc.cluster.local:50051"),
+    ("users:7000", "users:7000"),
+    ("10.0.0.7:7000", "10.0.0.7:7000"),
+    ("::1", "[::1]:50051"),
+    ("[::1]", "[::1]:50051"),
+    ("[2001:db8::7]:7000", "[2001:db8::7]:7000"),
+    ("under_score.example.", "under_score.example.:50051"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "target"),
-    [
-        ("users.svc.cluster.local", "users.svc.cluster.local:50051"),
-        ("users:7000", "users:7000"),
-        ("10.0.0.7:7000", "10.0.0.7:7000"),
-        ("::1", "[::1]:50051"),
-        ("[::1]", "[::1]:50051"),
-        ("[2001:db8::7]:7000", "[2001:db8::7]:7000"),
-        ("under_score.example.", "under_score.example.:50051"),
-    ],
-)
+@pytest.mark.parametrize(("text", "target"), ADDRESSES)
 def test_a_host_with_or_without_a_port_becomes_a_grpc_host_port(text: str, target: str) -> None:
     assert str(ServiceAddress.parse(text, 50051, "hosts['users']")) == target
+
+
+@pytest.mark.parametrize(("text", "target"), ADDRESSES)
+def test_what_an_address_makes_is_a_target_clients_accept(text: str, target: str) -> None:
+    assert GrpcTarget.parse(str(ServiceAddress.parse(text, 50051, "hosts"))) == target
 
 
 @pytest.mark.parametrize(
@@ -37,6 +42,7 @@ def test_a_host_with_or_without_a_port_becomes_a_grpc_host_port(text: str, targe
         ("unix:/run/users.sock", "must be 'host' or 'host:port', without a scheme"),
         ("users.svc:50051:1", "must be a host name or an IP address, without a port or scheme"),
         ("us ers", "must be a host name or an IP address"),
+        ("10.0.0.300", "must be a host name or an IP address"),
         ("-users", "must be a host name or an IP address"),
         ("[users]", "must be a host name or an IP address"),
         ("[10.0.0.7]:80", "must be a host name or an IP address"),

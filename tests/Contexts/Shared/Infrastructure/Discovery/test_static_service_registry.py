@@ -78,20 +78,38 @@ def test_an_unknown_service_lists_what_the_registry_knows(
         pytest.param(
             {"users": ""},
             InvalidServiceAddress,
-            r"targets\['users'\] must be a grpc target such as 'host:50051', got ''",
+            r"targets\['users'\] '' is not a grpc target such as 'users:50051'",
             id="empty-target",
         ),
         pytest.param(
             {"users": "users :1"},
             InvalidServiceAddress,
-            r"targets\['users'\] must be a grpc target",
+            r"targets\['users'\] 'users :1' has a space",
             id="space-in-target",
         ),
         pytest.param(
             {"users": 50051},
             InvalidServiceAddress,
-            r"targets\['users'\] must be a grpc target",
+            r"targets\['users'\] 50051 is not a grpc target",
             id="target-not-str",
+        ),
+        pytest.param(
+            {"users": "127.0.0.1:99999"},
+            InvalidServiceAddress,
+            r"targets\['users'\] '127.0.0.1:99999' has port '99999'",
+            id="port-out-of-range",
+        ),
+        pytest.param(
+            {"users": "users:"},
+            InvalidServiceAddress,
+            r"targets\['users'\] 'users:' ends in ':' with no port",
+            id="empty-port",
+        ),
+        pytest.param(
+            {"users": "https://users:50051"},
+            InvalidServiceAddress,
+            r"is a URL, but grpc has no https:// scheme: use host:port \('users:50051'\)",
+            id="url",
         ),
     ],
 )

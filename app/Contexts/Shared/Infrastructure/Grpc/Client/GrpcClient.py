@@ -243,8 +243,10 @@ class GrpcClient(ClosesOnExit):
         """Ask the server's grpc.health.v1 service about ``service`` ("" is the whole server).
 
         The answer is a ``HealthCheckResult`` whatever the server does, even when it
-        has no health service or cannot be reached. ``timeout`` (seconds) defaults to
-        the client's ``default_timeout``; a probe usually wants far less.
+        has no health service or cannot be reached; it is truthy only for SERVING, so
+        ``if not client.check_health():`` catches every other outcome. ``timeout``
+        (seconds) defaults to the client's ``default_timeout``; a probe usually wants
+        far less.
         """
         request = HealthCheckGrpcRequest(service, timeout)
         return HealthCheckResult.from_response(service, self.call(request))

@@ -7,6 +7,7 @@ import grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
     KeepaliveSettings,
 )
@@ -52,7 +53,8 @@ class GrpcClientSettings:
     call in production, so ``create()`` accepts the forgiving spellings (a
     compression name, options as a dict) and every field is checked before the
     object is frozen. ``options`` passes anything else straight to grpc, but may
-    not contradict a dedicated field.
+    not contradict a dedicated field. ``target`` takes the forms of
+    ``GrpcTarget`` (``host:port``, ``dns:///host:port``, ``unix:path``...).
 
     ``max_reconnect_backoff`` caps grpc's wait between attempts to reconnect to a
     server that went away. Until its next attempt every call fails at once with
@@ -129,14 +131,7 @@ class GrpcClientSettings:
         )
 
     def __post_init__(self) -> None:
-        if (
-            not isinstance(self.target, str)
-            or not self.target
-            or any(c.isspace() for c in self.target)
-        ):
-            raise InvalidGrpcClientSettings(
-                f"target must be an address such as 'host:50051', got {self.target!r}"
-            )
+        GrpcTarget.parse(self.target)
         for name in ("max_send_message_length", "max_receive_message_length"):
             value = getattr(self, name)
             if not (value is None or (type(value) is int and (value > 0 or value == -1))):

@@ -3,5 +3,6 @@ class InvalidCorrelationId(ValueError):
 
     def __init__(self, correlation_id: object) -> None:
         super().__init__(
-            f"correlation id {correlation_id!r} is not 8-128 letters, digits, '.', '_', ':' or '-'"
+            f"correlation id {correlation_id!r} cannot travel as gRPC metadata: an id given "
+            "in code must be a non-empty str of printable ASCII, with no space at either end"
         )

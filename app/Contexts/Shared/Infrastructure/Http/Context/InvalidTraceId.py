@@ -3,5 +3,6 @@ class InvalidTraceId(ValueError):
 
     def __init__(self, trace_id: object) -> None:
         super().__init__(
-            f"trace id {trace_id!r} is not 8-128 letters, digits, '.', '_', ':' or '-'"
+            f"trace id {trace_id!r} cannot travel as gRPC metadata: an id given in code "
+            "must be a non-empty str of printable ASCII, with no space at either end"
         )

@@ -3,5 +3,6 @@ class InvalidUserId(ValueError):
 
     def __init__(self, user_id: object) -> None:
         super().__init__(
-            f"user id {user_id!r} is not 1-128 letters, digits, '.', '_', ':', '@' or '-'"
+            f"user id {user_id!r} cannot travel as gRPC metadata: an id given in code "
+            "must be a non-empty str of printable ASCII, with no space at either end"
         )

@@ -1,7 +1,6 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeGuard
 
 from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
 from app.Contexts.Shared.Infrastructure.Http.Context.IdHeaders import IdHeaders
@@ -11,8 +10,8 @@ from app.Contexts.Shared.Infrastructure.Http.Context.InvalidCorrelationId import
 from app.Contexts.Shared.Infrastructure.Http.Context.InvalidTraceId import InvalidTraceId
 from app.Contexts.Shared.Infrastructure.Http.Context.InvalidUserId import InvalidUserId
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
+from app.Contexts.Shared.Infrastructure.Http.Context.SendableId import SendableId
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
-from app.Contexts.Shared.Infrastructure.Http.Context.UserId import UserId
 
 _EMPTY = RequestContextData()
 _current: ContextVar[RequestContextData] = ContextVar("request_context", default=_EMPTY)
@@ -74,16 +73,22 @@ class RequestContext:
         """Open a context for a request, job or CLI command.
 
         A trace id and a correlation id are made if none is given, so every call
-        made inside shares them. Ids given must be valid (see ``TraceId``,
-        ``UserId``, ``CorrelationId``) or this raises ``InvalidTraceId``,
-        ``InvalidUserId`` or ``InvalidCorrelationId``: ids from an untrusted
-        caller go through ``IncomingIds``, which drops bad ones instead.
+        made inside shares them. Ids given here come from the service's own code
+        and are trusted: any that can travel as gRPC metadata is kept (see
+        ``SendableId``), short ones included; one that cannot raises
+        ``InvalidTraceId``, ``InvalidUserId`` or ``InvalidCorrelationId``. Ids from
+        an untrusted caller go through ``IncomingIds`` instead, which keeps only
+        ids that look like ids and drops the rest.
         """
         data = RequestContextData(
-            _given_or_new(trace_id, TraceId, InvalidTraceId),
+            TraceId.generate() if trace_id is None else _sendable(trace_id, InvalidTraceId),
             client_ip,
-            user_id=None if user_id is None else _valid(user_id, UserId.is_valid, InvalidUserId),
-            correlation_id=_given_or_new(correlation_id, CorrelationId, InvalidCorrelationId),
+            user_id=None if user_id is None else _sendable(user_id, InvalidUserId),
+            correlation_id=(
+                CorrelationId.generate()
+                if correlation_id is None
+                else _sendable(correlation_id, InvalidCorrelationId)
+            ),
         )
         token = _current.set(data)
         try:
@@ -92,15 +97,7 @@ class RequestContext:
             _current.reset(token)
 
 
-def _given_or_new(
-    value: str | None, rule: type[TraceId], error: Callable[[object], Exception]
-) -> str:
-    return rule.generate() if value is None else _valid(value, rule.is_valid, error)
-
-
-def _valid(
-    value: object, rule: Callable[[object], TypeGuard[str]], error: Callable[[object], Exception]
-) -> str:
-    if not rule(value):
+def _sendable(value: object, error: Callable[[object], Exception]) -> str:
+    if not SendableId.is_valid(value):
         raise error(value)
     return value

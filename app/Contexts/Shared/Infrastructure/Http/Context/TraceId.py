@@ -14,6 +14,7 @@ class TraceId:
     An id from an untrusted header ends up in every log line and every outgoing
     call, so only ids that look like ids (8-128 url-safe characters: UUIDs, W3C
     hex ids, ULIDs) are kept; anything else is replaced rather than repaired.
+    Ids given in code are trusted further (``SendableId``).
     """
 
     @staticmethod

@@ -17,9 +17,12 @@ from tests.Support.Certificates import Certificates
 @pytest.mark.parametrize(
     ("arguments", "says"),
     [
-        pytest.param({"target": ""}, "target must be an address", id="empty-target"),
-        pytest.param({"target": "host :1"}, "target must be an address", id="space-in-target"),
-        pytest.param({"target": None}, "target must be an address", id="target-none"),
+        pytest.param({"target": ""}, "target '' is not a grpc target", id="empty-target"),
+        pytest.param({"target": "host :1"}, "has a space", id="space-in-target"),
+        pytest.param({"target": None}, "target None is not a grpc target", id="target-none"),
+        pytest.param({"target": "127.0.0.1:99999"}, "has port '99999'", id="port-out-of-range"),
+        pytest.param({"target": "users:"}, "ends in ':' with no port", id="empty-port"),
+        pytest.param({"target": "http://users:50051"}, "is a URL", id="url"),
         pytest.param(
             {"default_timeout": 0}, "default_timeout must be a number of seconds", id="zero-timeout"
         ),

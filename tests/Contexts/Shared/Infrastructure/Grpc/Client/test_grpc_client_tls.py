@@ -17,6 +17,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidBearerToken,
     InvalidGrpcClientSettings,
+    InvalidGrpcMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
@@ -144,6 +145,25 @@ async def test_a_fixed_bearer_token_goes_with_every_call(
 
     sent = [metadata["authorization"] for metadata in tls_server.service.received]
     assert sent == [f"Bearer {TOKEN}"] * 2
+
+
+async def test_a_fixed_bearer_token_counts_toward_the_metadata_a_server_takes(
+    tls_server: RunningServer, certificates: Certificates, invoke: Invoke
+) -> None:
+    token = "t" * 2000  # authorization: Bearer <token> is 13 + 7 + 2000 + 32 bytes
+    request = ScriptedRequest("1", metadata={"x-big": "v" * 5500})
+    with _client(tls_server, certificates.client_tls()) as client:
+        assert (await invoke(client, request)).is_success()
+
+    with (
+        _client(tls_server, certificates.client_tls(), bearer_token=token) as client,
+        pytest.raises(InvalidGrpcMetadata, match="2052 of them the bearer token's") as raised,
+    ):
+        await invoke(client, request)
+
+    assert raised.value.key == "x-big"
+    assert token not in str(raised.value)
+    assert len(tls_server.service.received) == 1
 
 
 async def test_a_token_provider_is_asked_on_every_call_so_the_token_can_rotate(

@@ -59,7 +59,8 @@ def test_it_is_a_grpc_client_built_from_the_same_settings() -> None:
 @pytest.mark.parametrize(
     ("target", "options", "says"),
     [
-        ("", {}, "target must be an address"),
+        ("", {}, "target .. is not a grpc target"),
+        ("fake:99999", {}, "has port .99999."),
         ("fake:1", {"default_timeout": 0}, "default_timeout must be a number of seconds"),
         ("fake:1", {"retry": "twice"}, "retry must be a RetryPolicy"),
     ],

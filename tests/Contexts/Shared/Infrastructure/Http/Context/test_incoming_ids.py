@@ -34,6 +34,16 @@ def test_a_missing_or_bad_user_id_is_dropped_and_the_other_ids_are_made_afresh(
     assert ids.trace_id not in values.values()
 
 
+@pytest.mark.parametrize("sendable", ["job 42", "x" * 129, "ada+tag@example.com"])
+def test_ids_code_may_give_are_still_dropped_when_they_come_from_outside(sendable: str) -> None:
+    values = {"trace": sendable, "user": sendable, "correlation": sendable}
+
+    ids = IncomingIds.read(values, **NAMES)
+
+    assert sendable not in ids
+    assert TraceId.is_valid(ids.trace_id)
+
+
 @pytest.mark.parametrize(
     ("values", "user_id"),
     [

@@ -11,6 +11,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
 )
@@ -45,7 +46,9 @@ class GrpcInvocationFactory:
             else TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
         )
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            request.metadata(), RequestContext.get_context()
+            request.metadata(),
+            RequestContext.get_context(),
+            MetadataSize.of_bearer_token(settings.bearer_token),
         )
         return GrpcInvocation(
             request=request,

@@ -13,7 +13,7 @@ code must change::
         │   └── InvalidGrpcClientEnvironment        an override variable with an unusable value
         ├── InvalidGrpcRequest                      the request object is unusable
         │   ├── InvalidGrpcMessage (TypeError)      not a protobuf message, or the wrong one
-        │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject
+        │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject, or too much
         │   └── InvalidGrpcTimeout (ValueError)     not a positive, finite number of seconds
         ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
         ├── UnsupportedGrpcMethod                   a streaming method

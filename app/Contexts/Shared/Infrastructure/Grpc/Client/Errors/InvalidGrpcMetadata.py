@@ -4,7 +4,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest im
 
 
 class InvalidGrpcMetadata(InvalidGrpcRequest, ValueError):
-    """A metadata key or value that gRPC would reject or mangle.
+    """A metadata key or value that gRPC would reject or mangle, or more than a server takes.
 
     ``key`` names the offending key; the value is never repeated in the message,
     since metadata values are where credentials travel.

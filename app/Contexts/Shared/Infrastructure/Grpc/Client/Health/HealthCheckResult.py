@@ -28,7 +28,8 @@ _FAILED = MappingProxyType(
 class HealthCheckResult:
     """The outcome of one health check, as a value: whatever the server did, nothing is raised.
 
-    ``status`` is what to branch on; ``code`` and ``details`` are the call's own,
+    ``status`` is what to branch on, or the result itself as a bool (the seed's
+    ``check_health() -> bool``); ``code`` and ``details`` are the call's own,
     kept for logs and for the cases ``status`` folds together (UNKNOWN covers a
     server that said UNKNOWN and, say, PERMISSION_DENIED alike).
     """
@@ -48,3 +49,11 @@ class HealthCheckResult:
 
     def is_serving(self) -> bool:
         return self.status is HealthStatus.SERVING
+
+    def __bool__(self) -> bool:
+        """Truthy only when SERVING, so ``if not client.check_health():`` catches all the rest.
+
+        Without it every result is truthy, being an object, and that test would
+        never fire for a server that says NOT_SERVING or cannot be reached.
+        """
+        return self.is_serving()

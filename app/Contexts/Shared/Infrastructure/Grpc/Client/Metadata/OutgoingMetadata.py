@@ -12,6 +12,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import (
     RequestMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.RequestId import RequestId
 from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
@@ -38,27 +39,36 @@ class OutgoingMetadata:
     ``correlation-id`` from the context (with no context, fresh ones, so a call
     is never untraced), ``user-id`` when the context has a user, and a fresh
     ``request-id`` (see ``RequestId``). A request that sets one of these keys
-    itself keeps its own value, and the ids returned are the ones sent.
+    itself keeps its own value, and the ids returned are the ones sent. What is
+    sent must fit in what a server takes by default (see ``MetadataSize``).
     """
 
     _known_good_keys: set[str] = set()
 
     @classmethod
     def build(
-        cls, declared: RequestMetadata, context: RequestContextData
+        cls, declared: RequestMetadata, context: RequestContextData, credentials: int = 0
     ) -> tuple[MetadataPairs, str, str, str]:
-        """The pairs to send, then the trace, correlation and request ids among them."""
+        """The pairs to send, then the trace, correlation and request ids among them.
+
+        ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
+        """
         trace_id = context.trace_id or TraceId.generate()
         correlation_id = context.correlation_id or CorrelationId.generate()
         request_id = RequestId.generate()
         ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
         if not declared and isinstance(declared, Mapping):
+            MetadataSize.check(ids, credentials)
             return ids, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
         if not own:
-            return (*pairs, *ids), trace_id, correlation_id, request_id
+            pairs = (*pairs, *ids)
+            MetadataSize.check(pairs, credentials)
+            return pairs, trace_id, correlation_id, request_id
+        pairs = (*pairs, *(pair for pair in ids if pair[0] not in own))
+        MetadataSize.check(pairs, credentials)
         return (
-            (*pairs, *(pair for pair in ids if pair[0] not in own)),
+            pairs,
             own.get(TRACE_ID_KEY, trace_id),
             own.get(CORRELATION_ID_KEY, correlation_id),
             own.get(REQUEST_ID_KEY, request_id),

@@ -52,6 +52,29 @@ async def test_each_service_has_its_own_status_as_the_server_sets_it(
     assert up.status is HealthStatus.SERVING
 
 
+async def test_if_not_check_health_fires_for_a_server_that_says_not_serving(
+    server: RunningServer, client: GrpcClient, side: SyncOrAsync
+) -> None:
+    server.health.set("", HealthCheckResponse.NOT_SERVING)
+    draining = await side.check_health(client)
+    server.health.set("", HealthCheckResponse.SERVING)
+    serving = await side.check_health(client)
+
+    assert draining.status is HealthStatus.NOT_SERVING
+    assert not draining
+    assert serving
+
+
+async def test_if_not_check_health_fires_for_a_server_nobody_answers_for(
+    side: SyncOrAsync,
+) -> None:
+    with GrpcClient("127.0.0.1:1", default_timeout=10.0) as client:
+        result = await side.check_health(client, timeout=5.0)
+
+    assert result.status is HealthStatus.UNREACHABLE
+    assert not result
+
+
 async def test_a_service_the_health_service_does_not_know_is_service_unknown(
     client: GrpcClient, side: SyncOrAsync
 ) -> None:

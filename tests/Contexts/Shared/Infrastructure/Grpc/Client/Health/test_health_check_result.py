@@ -63,3 +63,10 @@ def test_a_result_cannot_be_changed() -> None:
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.status = HealthStatus.NOT_SERVING  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("status", list(HealthStatus))
+def test_a_result_is_truthy_only_when_serving(status: HealthStatus) -> None:
+    result = HealthCheckResult("", status, grpc.StatusCode.OK)
+
+    assert bool(result) is (status is HealthStatus.SERVING)

@@ -11,6 +11,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import (
+    ENTRY_OVERHEAD,
+    MAX_METADATA_BYTES,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
 )
@@ -119,6 +123,20 @@ async def test_inside_a_context_the_server_receives_its_ids_and_a_request_id(
     assert TraceId.is_valid(received["request-id"])
 
 
+async def test_short_ids_given_in_code_reach_the_server_as_given(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with RequestContext.scope("t-1", user_id="ada lovelace", correlation_id="c 1"):
+        await invoke(client, ScriptedRequest("1"))
+
+    received = server.service.received[-1]
+    assert (received["x-trace-id"], received["user-id"], received["correlation-id"]) == (
+        "t-1",
+        "ada lovelace",
+        "c 1",
+    )
+
+
 async def test_calls_in_one_context_share_its_correlation_id_but_not_a_request_id(
     client: GrpcClient, server: RunningServer, invoke: Invoke
 ) -> None:
@@ -183,3 +201,75 @@ async def test_every_retry_of_a_call_carries_the_same_request_id(
     assert len(attempts) == 3
     assert len(set(attempts)) == 1
     assert next_call != attempts[0]
+
+
+SIZE_TRACE_ID = "trace-size-0001"
+SIZE_CORRELATION_ID = "corr-size-0001"
+
+
+def _room_for_one_value(key: str) -> int:
+    """The longest value ``key`` may take in a scope with the ids above and no user."""
+    ids = (
+        ("x-trace-id", SIZE_TRACE_ID),
+        ("correlation-id", SIZE_CORRELATION_ID),
+        ("request-id", TraceId.generate()),
+    )
+    taken = sum(len(name) + len(value) + ENTRY_OVERHEAD for name, value in ids)
+    return MAX_METADATA_BYTES - taken - len(key) - ENTRY_OVERHEAD
+
+
+async def test_metadata_a_server_would_refuse_for_its_size_raises_before_anything_is_sent(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    with (
+        RequestContext.scope(SIZE_TRACE_ID, correlation_id=SIZE_CORRELATION_ID),
+        pytest.raises(
+            InvalidGrpcMetadata, match=r"would be 20\d\d\d bytes, over the 7168"
+        ) as raised,
+    ):
+        await invoke(client, ScriptedRequest("1", metadata={"x-big": "v" * 20_000}))
+
+    assert raised.value.key == "x-big"
+    assert "the largest at 20037 bytes" in str(raised.value)
+    assert server.service.received == []
+
+
+async def test_metadata_just_under_the_limit_goes_through_and_one_byte_more_does_not(
+    client: GrpcClient, server: RunningServer, invoke: Invoke
+) -> None:
+    fits = "v" * _room_for_one_value("x-big")
+
+    with RequestContext.scope(SIZE_TRACE_ID, correlation_id=SIZE_CORRELATION_ID):
+        response = await invoke(client, ScriptedRequest("1", metadata={"x-big": fits}))
+        with pytest.raises(InvalidGrpcMetadata, match="would be 7169 bytes"):
+            await invoke(client, ScriptedRequest("1", metadata={"x-big": fits + "v"}))
+
+    assert response.is_success(), response.details()
+    assert [seen["x-big"] for seen in server.service.received] == [fits]
+
+
+def test_binary_values_count_as_the_base64_that_is_sent() -> None:
+    raw = b"\x00" * 6000  # 6000 bytes, 8000 in base64
+
+    with pytest.raises(InvalidGrpcMetadata, match="the largest at 8042 bytes") as raised:
+        OutgoingMetadata.build({"x-blob-bin": raw}, RequestContextData())
+
+    assert raised.value.key == "x-blob-bin"
+
+
+def test_the_largest_key_is_named_when_several_add_up_to_too_much() -> None:
+    metadata = {"x-a": "a" * 2500, "x-b": "b" * 3000, "x-c": "c" * 2000}
+
+    with pytest.raises(InvalidGrpcMetadata, match="the largest at 3035 bytes") as raised:
+        OutgoingMetadata.build(metadata, RequestContextData())
+
+    assert raised.value.key == "x-b"
+
+
+def test_the_ids_the_client_adds_count_too() -> None:
+    context = RequestContextData("t" * 8000, correlation_id="corr-size-0001")
+
+    with pytest.raises(InvalidGrpcMetadata) as raised:
+        OutgoingMetadata.build({}, context)
+
+    assert raised.value.key == "x-trace-id"

@@ -179,6 +179,24 @@ def test_host_and_port_give_the_target_as_the_environment_registry_reads_them() 
             "USERS_GRPC_PORT must be a port number from 1 to 65535, got 'fifty'",
             id="bad-port",
         ),
+        pytest.param(
+            {"USERS_GRPC_HOST": "users.prod", "USERS_GRPC_PORT": "99999"},
+            "USERS_GRPC_HOST, USERS_GRPC_PORT",
+            "USERS_GRPC_PORT must be a port number from 1 to 65535, got '99999'",
+            id="port-out-of-range",
+        ),
+        pytest.param(
+            {"USERS_GRPC_HOST": "http://users.prod"},
+            "USERS_GRPC_HOST",
+            "USERS_GRPC_HOST must be a host name or an IP address, without a port or scheme",
+            id="host-with-scheme",
+        ),
+        pytest.param(
+            {"USERS_GRPC_HOST": "10.0.0.300"},
+            "USERS_GRPC_HOST",
+            "USERS_GRPC_HOST must be a host name or an IP address",
+            id="host-not-an-ip",
+        ),
     ],
 )
 def test_an_address_the_variables_cannot_make_is_refused(
@@ -193,7 +211,11 @@ def test_an_address_the_variables_cannot_make_is_refused(
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
-        ("TARGET", "users prod:1", "target must be an address such as 'host:50051'"),
+        ("TARGET", "users prod:1", "target 'users prod:1' has a space"),
+        ("TARGET", "127.0.0.1:99999", "target '127.0.0.1:99999' has port '99999'"),
+        ("TARGET", "users:", "target 'users:' ends in ':' with no port"),
+        ("TARGET", "http://users:50051", "is a URL, but grpc has no http:// scheme"),
+        ("TARGET", "ipv4:10.0.0.1", "the ipv4: scheme needs one for each"),
         ("TIMEOUT", "soon", "must be a number, got 'soon'"),
         ("TIMEOUT", "0", "default_timeout must be a number of seconds above 0"),
         ("TIMEOUT", "inf", "default_timeout must be a number of seconds above 0"),

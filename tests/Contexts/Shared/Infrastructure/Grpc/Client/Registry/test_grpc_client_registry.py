@@ -232,7 +232,8 @@ def test_a_name_no_variable_can_be_made_of_is_refused(
 @pytest.mark.parametrize(
     ("settings", "says"),
     [
-        pytest.param("", "target must be an address", id="empty-target"),
+        pytest.param("", "target '' is not a grpc target", id="empty-target"),
+        pytest.param("users:99999", "target 'users:99999' has port '99999'", id="bad-port"),
         pytest.param({"target": "users:50051"}, "settings must be a target such as", id="a-dict"),
         pytest.param(None, "settings must be a target such as", id="none"),
     ],
