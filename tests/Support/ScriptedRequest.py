@@ -24,6 +24,7 @@ class ScriptedRequest(BaseGrpcRequest):
         metadata: Any = None,
         timeout: Any = None,
         response_class: Any = None,
+        idempotent: Any = False,
     ) -> None:
         self._service = service
         self._method = method
@@ -31,6 +32,7 @@ class ScriptedRequest(BaseGrpcRequest):
         self._metadata = {} if metadata is None else metadata
         self._timeout = timeout
         self._response_class = response_class
+        self._idempotent = idempotent
 
     def service_name(self) -> str:
         return self._service  # type: ignore[no-any-return]
@@ -49,3 +51,6 @@ class ScriptedRequest(BaseGrpcRequest):
 
     def response_class(self) -> type[Message] | None:
         return self._response_class  # type: ignore[no-any-return]
+
+    def idempotent(self) -> bool:
+        return self._idempotent  # type: ignore[no-any-return]

@@ -52,7 +52,7 @@ def test_the_clock_given_is_the_one_retries_wait_on(server: RunningServer) -> No
     settings = GrpcClientSettings.create(server.target, retry=RetryPolicy(jitter=0))
 
     with GrpcClient.from_settings(settings, clock=clock) as client:
-        response = client.call(ScriptedRequest("fail-2-UNAVAILABLE"))
+        response = client.call(ScriptedRequest("fail-2-UNAVAILABLE", idempotent=True))
 
     assert response.is_success()
     assert clock.sleeps == [0.05, 0.1]

@@ -37,7 +37,7 @@ async def test_unavailable_is_retried_with_exponential_backoff_until_it_succeeds
 ) -> None:
     clock = FakeClock()
     with _client(server, clock) as client, capture_logs() as logs:
-        response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE"))
+        response = await invoke(client, IdempotentRequest("fail-2-UNAVAILABLE"))
 
     assert response.is_success()
     assert response.attempts() == 3
@@ -51,7 +51,7 @@ async def test_the_last_attempts_response_is_the_answer_when_attempts_run_out(
 ) -> None:
     clock = FakeClock()
     with _client(server, clock) as client, capture_logs() as logs:
-        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE"))
+        response = await invoke(client, IdempotentRequest("always-UNAVAILABLE"))
 
     assert response.status_code() is grpc.StatusCode.UNAVAILABLE
     assert response.details() == "scripted UNAVAILABLE #3"
@@ -91,7 +91,7 @@ async def test_backoff_never_sleeps_past_the_deadline(
 ) -> None:
     clock = FakeClock()
     with _client(server, clock) as client:
-        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE", timeout=0.25))
+        response = await invoke(client, IdempotentRequest("always-UNAVAILABLE", timeout=0.25))
 
     assert clock.sleeps == [0.1]
     assert response.attempts() == 2

@@ -181,7 +181,7 @@ async def test_a_retryable_failure_is_retried_by_the_policy_as_the_real_client_d
     fake_grpc_client.reply(USERS, "GetUser", user_pb2.User(name="back"))
 
     with RequestContext.scope(trace_id="retried-trace-0001"):
-        response = await invoke(fake_grpc_client, ScriptedRequest("1"))
+        response = await invoke(fake_grpc_client, IdempotentRequest("1"))
 
     first, second = fake_grpc_client.calls
     assert response.message().name == "back"
@@ -194,7 +194,7 @@ async def test_a_retryable_failure_is_retried_by_the_policy_as_the_real_client_d
 async def test_a_failure_that_persists_ends_after_the_policys_attempts(invoke: Invoke) -> None:
     with FakeGrpcClient(retry=RetryPolicy(max_attempts=4)) as fake:
         fake.fail(USERS, "GetUser", grpc.StatusCode.UNAVAILABLE, "down")
-        response = await invoke(fake, ScriptedRequest("1"))
+        response = await invoke(fake, IdempotentRequest("1"))
 
     assert (response.status_code(), response.details()) == (grpc.StatusCode.UNAVAILABLE, "down")
     assert response.attempts() == 4
@@ -207,7 +207,7 @@ async def test_the_retries_stop_where_the_next_backoff_would_pass_the_deadline(
     retry = RetryPolicy(max_attempts=10, initial_backoff=0.4, multiplier=1, jitter=0)
     with FakeGrpcClient(retry=retry) as fake:
         fake.fail(USERS, "GetUser", grpc.StatusCode.UNAVAILABLE)
-        response = await invoke(fake, ScriptedRequest("1", timeout=1.0))
+        response = await invoke(fake, IdempotentRequest("1", timeout=1.0))
 
     assert response.attempts() == 3  # at 0, 0.4 and 0.8 s: waking at 1.2 s would be too late
     assert [round(call.timeout, 6) for call in fake.calls] == [1.0, 0.6, 0.2]

@@ -175,7 +175,7 @@ async def test_every_retry_of_a_call_carries_the_same_request_id(
     with GrpcClient(
         server.target, retry=retry, circuit_breaker=breaker, clock=FakeClock()
     ) as client:
-        response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE"))
+        response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE", idempotent=True))
         await invoke(client, ScriptedRequest("1"))
 
     assert response.attempts() == 3

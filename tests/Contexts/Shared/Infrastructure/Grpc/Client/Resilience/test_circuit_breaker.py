@@ -123,7 +123,7 @@ async def test_retries_stop_as_soon_as_the_circuit_opens(
 ) -> None:
     retry = RetryPolicy(max_attempts=5, jitter=0.0)
     with _client(server, FakeClock(), retry=retry) as client:
-        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE"))
+        response = await invoke(client, ScriptedRequest("always-UNAVAILABLE", idempotent=True))
 
     assert response.attempts() == 3
     assert response.details().startswith("circuit open")
