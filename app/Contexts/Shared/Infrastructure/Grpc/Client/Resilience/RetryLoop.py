@@ -5,6 +5,7 @@ from typing import cast
 import grpc
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_result
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetrySchedule import RetrySchedule
@@ -96,11 +97,13 @@ class RetryLoop:
 
         A success and a call refused locally (no attempt made: an open circuit,
         a full bulkhead) are not worth repeating; anything else is if the
-        policy says so for this request.
+        policy says so for this request, told whether grpc's failure proves
+        the attempt never left the client (``SendEvidence``).
         """
         code = response.status_code()
-        return (
-            code is not grpc.StatusCode.OK
-            and response.attempts() > 0
-            and policy.retries(code, idempotent)
+        if code is grpc.StatusCode.OK or response.attempts() == 0:
+            return False
+        never_sent = SendEvidence.proves_never_sent(
+            code, response.details(), metadata_received=len(response.metadata()) > 0
         )
+        return policy.retries(code, idempotent, never_sent)
