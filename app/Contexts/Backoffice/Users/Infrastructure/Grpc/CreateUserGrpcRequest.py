@@ -5,8 +5,9 @@ from protos.user_pb2 import CreateUserRequest
 class CreateUserGrpcRequest(BaseGrpcRequest):
     """``user.UserService/CreateUser``, keyword-friendly so the seed's ``**user_data`` fits.
 
-    Not idempotent: a retry after a timeout could create the user twice, so the
-    client retries it only when the server was never reached (UNAVAILABLE).
+    Not idempotent: a retry after a timeout, or after a server that crashed
+    before replying, could create the user twice, so the client retries it only
+    when grpc shows the request never left the client (``SendEvidence``).
     """
 
     def __init__(self, name: str, email: str, age: int = 0) -> None:

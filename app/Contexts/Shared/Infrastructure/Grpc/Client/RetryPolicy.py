@@ -12,12 +12,14 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
 class RetryPolicy:
     """When and how often a failed call is tried again.
 
-    A code in ``retryable_codes`` (UNAVAILABLE and DEADLINE_EXCEEDED by default)
-    is retried for requests that declare ``idempotent()``. Any of them may
-    arrive after the server did the work (UNAVAILABLE too: a server that
-    crashed after committing, a GOAWAY, a proxy reset), so a request that is not
-    idempotent is sent again only when the failed attempt provably never left
-    the client (``SendEvidence``; see docs/resilience.md). Backoff is exponential with jitter
+    A failure whose code is in ``retryable_codes`` (UNAVAILABLE and
+    DEADLINE_EXCEEDED by default) is retried for requests that declare
+    ``idempotent()``. Any of them may arrive after the server did the work:
+    UNAVAILABLE too, when the server crashed before replying or the connection
+    broke after the request was written (grpc's doc/statuscodes.md). So a
+    request that is not idempotent is sent again only when the failed attempt
+    is proven never to have left the client (``SendEvidence``: no connection
+    could be made, no address resolved, call credentials failed). Backoff is exponential with jitter
     (tenacity's ``wait_exponential_jitter``): ``initial_backoff * multiplier **
     (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
     attempts share the request's timeout; ``attempt_timeout`` optionally caps
@@ -62,10 +64,10 @@ class RetryPolicy:
             raise InvalidGrpcClientSettings("attempt_timeout must be a positive number of seconds")
 
     def retries(self, code: grpc.StatusCode, idempotent: bool, never_sent: bool) -> bool:
-        """Whether a failed attempt with ``code`` may be tried again.
+        """Whether an attempt that failed with ``code`` is tried again.
 
-        ``never_sent``: the attempt provably never left the client, so sending
-        it again cannot execute the request twice.
+        ``never_sent`` says the attempt is proven never to have left the client,
+        the only case in which a request that is not idempotent is sent again.
         """
         if self.max_attempts == 1 or code not in self.retryable_codes:
             return False

@@ -102,7 +102,10 @@ class FakeGrpcClient(GrpcClient):
         """Answer the method as a server that aborted with ``code`` would.
 
         A response, never an exception, as from the real client; a retryable code
-        is retried by the ``RetryPolicy``, so script what the retries get next.
+        is retried by the ``RetryPolicy``, so script what the retries get next. As
+        with the real client, a request that is not idempotent is retried only if
+        ``details`` are grpc's own for a call that never left (``SendEvidence``:
+        "failed to connect to all addresses; ..." for a server that is down).
         """
         answer = FakeAnswer.failure(code, details, initial_metadata, trailing_metadata)
         self._script.add(service, method, answer, None)

@@ -50,7 +50,7 @@ async def test_the_same_client_reconnects_by_itself_when_its_server_restarts_on_
 
     assert before.is_success()
     assert [r.status_code() for r in while_down] == [UNAVAILABLE] * 3
-    assert all(r.attempts() == 3 for r in while_down)  # retried, as UNAVAILABLE always is
+    assert all(r.attempts() == 3 for r in while_down)  # refused connections: retried, unsent
     assert health_while_down.status is HealthStatus.UNREACHABLE
     assert ready_while_down is False
     assert ready is True

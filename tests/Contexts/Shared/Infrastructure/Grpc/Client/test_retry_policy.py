@@ -1,4 +1,5 @@
 import json
+import socket
 
 import grpc
 import pytest
@@ -74,6 +75,40 @@ async def test_a_servers_unavailable_is_never_sent_again_for_a_request_that_is_n
     assert response.attempts() == 1
     assert len(server.service.received) == 1
     assert clock.sleeps == []
+
+
+async def test_a_refused_connection_is_retried_for_any_request(invoke: Invoke) -> None:
+    """grpc failed the call at the pick: nothing was sent, so sending it again is safe."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with GrpcClient(
+        f"127.0.0.1:{port}",
+        retry=NO_JITTER,
+        clock=FakeClock(),
+        circuit_breaker=CircuitBreakerPolicy.disabled(),
+    ) as client:
+        response = await invoke(client, ScriptedRequest("1"))
+
+    assert response.details().startswith("failed to connect to all addresses")
+    assert response.attempts() == 3
+
+
+@pytest.mark.parametrize(
+    ("code", "idempotent", "never_sent", "retried"),
+    [
+        (grpc.StatusCode.UNAVAILABLE, True, False, True),
+        (grpc.StatusCode.UNAVAILABLE, False, True, True),
+        (grpc.StatusCode.UNAVAILABLE, False, False, False),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, False, False, False),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, True, False, True),
+        (grpc.StatusCode.INTERNAL, True, True, False),
+    ],
+)
+def test_a_request_that_is_not_idempotent_is_retried_only_when_proven_never_sent(
+    code: grpc.StatusCode, idempotent: bool, never_sent: bool, retried: bool
+) -> None:
+    assert RetryPolicy().retries(code, idempotent, never_sent) is retried
 
 
 async def test_deadline_exceeded_is_not_retried_unless_the_request_is_idempotent(

@@ -223,6 +223,24 @@ async def test_the_retries_stop_where_the_next_backoff_would_pass_the_deadline(
 
 
 @pytest.mark.parametrize(
+    ("details", "attempts"),
+    [
+        ("restarting", 1),
+        ("failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:50051", 3),
+    ],
+    ids=["said-by-the-server", "grpc-could-not-connect"],
+)
+async def test_unavailable_is_retried_for_a_request_that_is_not_idempotent_only_if_never_sent(
+    fake_grpc_client: FakeGrpcClient, invoke: Invoke, details: str, attempts: int
+) -> None:
+    fake_grpc_client.fail(USERS, "GetUser", grpc.StatusCode.UNAVAILABLE, details)
+
+    response = await invoke(fake_grpc_client, ScriptedRequest("1"))
+
+    assert response.attempts() == attempts
+
+
+@pytest.mark.parametrize(
     ("request_", "attempts"),
     [(ScriptedRequest("1"), 1), (IdempotentRequest("1"), 3)],
     ids=["not-idempotent", "idempotent"],

@@ -118,4 +118,9 @@ class CallEngine:
 
 
 def _never_sent(response: GrpcResponse) -> bool:
-    return SendEvidence.never_sent(response.status_code(), response.details())
+    """Only failures are asked: a success never reaches this."""
+    return SendEvidence.proves_never_sent(
+        response.status_code(),
+        response.details(),
+        metadata_received=bool(response.metadata().pairs()),
+    )
