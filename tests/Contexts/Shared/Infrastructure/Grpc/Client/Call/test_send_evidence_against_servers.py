@@ -184,14 +184,6 @@ async def _first_failure_at_the_pick(client: GrpcClient, invoke: Invoke) -> Grpc
     raise AssertionError("round_robin never reported every backend failing")
 
 
-async def test_an_empty_address_list_proves_it(invoke: Invoke) -> None:
-    with _client("ipv4:") as client:
-        response = await invoke(client, ScriptedRequest("1"))
-
-    assert response.details().startswith("empty address list")
-    assert _proves_never_sent(response)
-
-
 async def test_a_name_no_dns_server_resolves_proves_it(invoke: Invoke) -> None:
     """The DNS server asked is 127.0.0.1:1, where none listens: only loopback is touched."""
     with _client("dns://127.0.0.1:1/users.test:50051") as client:
