@@ -25,6 +25,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.InstantClock import Instant
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.ScriptedAttempt import ScriptedAttempt
 
+# grpc-core's pick_first wording for a call no connection could be made for.
+_UNREACHABLE = (
+    "failed to connect to all addresses; last error: UNKNOWN: Connection refused "
+    "(scripted by FakeGrpcClient.unreachable)"
+)
+
 
 class FakeGrpcClient(GrpcClient):
     """A ``GrpcClient`` that answers from a script instead of a server, and records every call.
@@ -108,6 +114,17 @@ class FakeGrpcClient(GrpcClient):
         "failed to connect to all addresses; ..." for a server that is down).
         """
         answer = FakeAnswer.failure(code, details, initial_metadata, trailing_metadata)
+        self._script.add(service, method, answer, None)
+
+    def unreachable(self, service: str, method: str) -> None:
+        """Answer the method as grpc does when no connection can be made to the server.
+
+        UNAVAILABLE with grpc's own details for a call that failed before it
+        left the client (pick_first's "failed to connect to all addresses"), so
+        it is retried for any request, idempotent or not, and the circuit
+        breaker does not count it, exactly as for a server that is down.
+        """
+        answer = FakeAnswer.failure(grpc.StatusCode.UNAVAILABLE, _UNREACHABLE, (), ())
         self._script.add(service, method, answer, None)
 
     def handle(self, service: str, method: str, handler: Handler) -> None:

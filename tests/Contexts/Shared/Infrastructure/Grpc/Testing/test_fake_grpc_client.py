@@ -9,6 +9,9 @@ from grpc_health.v1.health_pb2 import HealthCheckResponse
 from structlog.testing import capture_logs
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     GrpcClientClosed,
     GrpcClientError,
@@ -545,3 +548,18 @@ async def test_a_cancelled_call_gives_back_the_bulkhead_slot() -> None:
         response = await fake.call_async(ScriptedRequest("1"))
 
     assert response.message().name == "served"
+
+
+async def test_an_unreachable_server_is_retried_for_any_request_and_not_held_against_it(
+    invoke: Invoke,
+) -> None:
+    breaker = CircuitBreakerPolicy(minimum_calls=2, window_size=2)
+    with FakeGrpcClient(circuit_breaker=breaker) as fake:
+        fake.unreachable(USERS, "GetUser")
+        down = [await invoke(fake, ScriptedRequest("1")) for _ in range(4)]
+        fake.reply(USERS, "GetUser", user_pb2.User(name="back"))
+        back = await invoke(fake, ScriptedRequest("1"))
+
+    assert [r.attempts() for r in down] == [3] * 4  # not idempotent, retried all the same
+    assert not any(r.outcome_unknown() for r in down)
+    assert back.message().name == "back"  # no circuit opened
