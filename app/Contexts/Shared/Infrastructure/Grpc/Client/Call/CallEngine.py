@@ -77,8 +77,7 @@ class CallEngine:
         outcome: grpc.StatusCode | None = None
         try:
             response = yield from self._attempts(invocation)
-            if response.attempts() > 0 and not _never_sent(response):
-                outcome = response.status_code()
+            outcome = _counted(response)
             return response
         finally:
             breaker.settle(permit, outcome)
@@ -115,6 +114,14 @@ class CallEngine:
         if response.status_code() in _AMBIGUOUS and not _never_sent(response):
             response = response.with_outcome_unknown()
         return response
+
+
+def _counted(response: GrpcResponse) -> grpc.StatusCode | None:
+    """The outcome the breaker hears: none for a call that never reached a server."""
+    code = response.status_code()
+    if code is grpc.StatusCode.OK:
+        return code
+    return None if response.attempts() == 0 or _never_sent(response) else code
 
 
 def _never_sent(response: GrpcResponse) -> bool:
