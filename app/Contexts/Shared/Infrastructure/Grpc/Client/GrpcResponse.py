@@ -22,6 +22,7 @@ class _State(NamedTuple):
     trailing: RawMetadata
     attempts: int
     outcome_unknown: bool
+    never_sent: bool
 
 
 class GrpcResponse:
@@ -55,6 +56,7 @@ class GrpcResponse:
             tuple(trailing_metadata),
             attempts,
             False,
+            False,
         )
         object.__setattr__(self, "_state", state)
 
@@ -69,7 +71,7 @@ class GrpcResponse:
     ) -> "GrpcResponse":
         """What one attempt got back, metadata as grpc handed it (tuples already)."""
         response = cls.__new__(cls)
-        state = _State(code, message, details, initial_metadata, trailing_metadata, 1, False)
+        state = _State(code, message, details, initial_metadata, trailing_metadata, 1, False, False)
         object.__setattr__(response, "_state", state)
         return response
 
@@ -144,6 +146,20 @@ class GrpcResponse:
     def with_outcome_unknown(self) -> "GrpcResponse":
         """The same failure, marked as one whose effect on the server is unknown."""
         return self._with(self._state._replace(outcome_unknown=True))
+
+    def never_sent(self) -> bool:
+        """Whether this failure provably never left the client, so sending again is safe.
+
+        Set by the transport from grpc's own evidence (``SendEvidence``): no
+        connection could be made, call credentials failed, the client was closed
+        before the attempt. Always ``False`` for a success and for a response
+        built by hand.
+        """
+        return self._state.never_sent
+
+    def with_never_sent(self) -> "GrpcResponse":
+        """The same failure, marked as one that provably never left the client."""
+        return self._with(self._state._replace(never_sent=True))
 
     def metadata(self) -> GrpcMetadata:
         """Initial then trailing metadata, every pair kept."""

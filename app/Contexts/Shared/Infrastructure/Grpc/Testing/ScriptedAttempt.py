@@ -3,6 +3,7 @@ import threading
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeScript import FakeScript
@@ -46,7 +47,12 @@ class ScriptedAttempt(GrpcTransport):
                 request=invocation.request,
             )
             self._calls.append(call)
-        return self._script.respond(call, method.response_class)
+        response = self._script.respond(call, method.response_class)
+        if response.is_success():
+            return response
+        # Judged as the real transport judges grpc's errors; a scripted server has no
+        # connection to be READY, so grpc's own texts prove a call never left.
+        return SendEvidence.judged(response, connected=False, waited_for_ready=False)
 
     async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         await asyncio.sleep(0)  # a real call suspends; code under test may rely on it

@@ -6,6 +6,7 @@ from google.protobuf.message import DecodeError
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
@@ -13,21 +14,25 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
 
+_CLOSED = "the client was closed while the call was in flight"
 _CANCELLED_BY_CLOSE = GrpcResponse(
-    grpc.StatusCode.CANCELLED, details="the client was closed while the call was in flight"
-)
+    grpc.StatusCode.CANCELLED, details=_CLOSED
+).with_outcome_unknown()
+# Closed before this attempt was made: it never left, whatever earlier attempts did.
+_CLOSED_BEFORE_SENDING = GrpcResponse(grpc.StatusCode.CANCELLED, details=_CLOSED).with_never_sent()
 
 
 class Attempt(GrpcTransport):
     """One trip to the server, turned into a response: grpcio's side of a call.
 
-    This is where grpcio's two failure channels (an ``RpcError`` raised by the
-    blocking API or awaited from aio) become ``GrpcResponse`` values. Bytes go
-    out and come back: the invocation was encoded once for every attempt, and
-    the reply is decoded by one function for both APIs (``_answer``), so an
+    This is where grpcio's failure channels (an ``RpcError`` raised by the
+    blocking API or awaited from aio, a channel closed under the call) become
+    ``GrpcResponse`` values, the same ones for ``send`` and ``send_async``. Bytes
+    go out and come back: the invocation was encoded once for every attempt,
+    and the reply is decoded by one function for both APIs (``_answer``), so an
     undecodable reply is the same INTERNAL failure on ``call`` and
-    ``call_async``. ``closed_error`` tells whether the owning client was
-    closed, which decides how a cancellation is read.
+    ``call_async``. A failure is judged by ``SendEvidence`` (never sent, or of
+    unknown outcome), with the channel's state after it as evidence.
     """
 
     def __init__(
@@ -37,7 +42,10 @@ class Attempt(GrpcTransport):
         self._closed_error = closed_error
 
     def send(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
-        multicallable = self._shared.sync.unary_unary(invocation.method)
+        try:
+            multicallable = self._shared.sync.unary_unary(invocation.method)
+        except GrpcClientClosed:
+            return _CLOSED_BEFORE_SENDING
         try:
             payload, call = multicallable.with_call(
                 invocation.payload,
@@ -47,16 +55,18 @@ class Attempt(GrpcTransport):
                 wait_for_ready=invocation.wait_for_ready,
             )
         except grpc.RpcError as error:
-            return GrpcResponse.from_rpc_error(error)
-        except ValueError as error:
-            closed = self._closed_error()
-            if closed is None:
+            return self._failed(invocation, error, self._shared.sync.connected)
+        except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
+            if self._closed_error() is None:
                 raise
-            raise closed from error
+            return _CLOSED_BEFORE_SENDING
         return _answer(invocation, payload, call.initial_metadata(), call.trailing_metadata())
 
     async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
-        multicallable = self._shared.aio.unary_unary(invocation.method)
+        try:
+            multicallable = self._shared.aio.unary_unary(invocation.method)
+        except GrpcClientClosed:
+            return _CLOSED_BEFORE_SENDING
         call = multicallable(
             invocation.payload,
             timeout=seconds,
@@ -67,7 +77,7 @@ class Attempt(GrpcTransport):
         try:
             payload = await call
         except grpc.RpcError as error:
-            return GrpcResponse.from_rpc_error(error)
+            return self._failed(invocation, error, self._shared.aio.connected)
         except asyncio.CancelledError:
             if not self._closed_mid_call():
                 raise
@@ -75,6 +85,17 @@ class Attempt(GrpcTransport):
         initial = tuple(SettledCoroutine.result(call.initial_metadata()) or ())
         trailing = tuple(SettledCoroutine.result(call.trailing_metadata()) or ())
         return _answer(invocation, payload, initial, trailing)
+
+    def _failed(
+        self, invocation: GrpcInvocation, error: grpc.RpcError, connected: Callable[[], bool]
+    ) -> GrpcResponse:
+        """The failure as a response; a call cut short by ``close()`` reads alike on both APIs."""
+        response = GrpcResponse.from_rpc_error(error)
+        if response.status_code() is grpc.StatusCode.CANCELLED and self._closed_error():
+            return _CANCELLED_BY_CLOSE
+        return SendEvidence.judged(
+            response, connected=connected(), waited_for_ready=invocation.wait_for_ready
+        )
 
     def _closed_mid_call(self) -> bool:
         """Tell a call cut short by ``close()`` apart from the caller's task being cancelled.
@@ -93,7 +114,10 @@ def _answer(
     initial: RawMetadata | None,
     trailing: RawMetadata | None,
 ) -> GrpcResponse:
-    """A successful attempt's reply, decoded; bytes that do not decode are an INTERNAL failure."""
+    """A successful attempt's reply, decoded; bytes that do not decode are an INTERNAL failure.
+
+    The server did the work and answered, so such a failure's outcome is unknown.
+    """
     method = invocation.method
     try:
         message = method.decode(payload)
@@ -105,5 +129,5 @@ def _answer(
             f"the reply to {method.path} is not a valid {expected}: {error}",
             initial or (),
             trailing or (),
-        )
+        ).with_outcome_unknown()
     return GrpcResponse.received(grpc.StatusCode.OK, message, "", initial or (), trailing or ())

@@ -5,7 +5,6 @@ import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
@@ -18,10 +17,6 @@ Flow = Generator[CallStep, Any, GrpcResponse]
 
 # An attempt with less time than this left could only end in DEADLINE_EXCEEDED.
 _SHORTEST_USEFUL_ATTEMPT = 0.001
-# Failures after which the server may have done the work, unless the attempt never left.
-_AMBIGUOUS = frozenset(
-    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
-)
 
 
 class CallEngine:
@@ -83,15 +78,22 @@ class CallEngine:
             breaker.settle(permit, outcome)
 
     def _attempts(self, invocation: GrpcInvocation) -> Flow:
-        """Attempts and backoffs until one succeeds, the policy says stop, or time runs out."""
+        """Attempts and backoffs until one succeeds, the policy says stop, or time runs out.
+
+        The answer is the last attempt's response, counting every attempt, and
+        of unknown outcome if any attempt was (an earlier one may have done the
+        work although the last one never left the client).
+        """
         policy, number = invocation.retry, 1
         timeout = self._attempt_timeout(invocation)
         if timeout < _SHORTEST_USEFUL_ATTEMPT:
             return Rejection.deadline_spent(self._target, invocation.timeout)
         response: GrpcResponse = yield CallStep(CallStep.SEND, timeout)
+        unknown = False
         while response.status_code() is not grpc.StatusCode.OK:
+            unknown = unknown or response.outcome_unknown()
             if number >= policy.max_attempts or not policy.retries(
-                response.status_code(), invocation.idempotent, _never_sent(response)
+                response.status_code(), invocation.idempotent, response.never_sent()
             ):
                 break
             backoff = RetryBackoff.seconds(policy, number)
@@ -100,20 +102,20 @@ class CallEngine:
             yield CallStep(CallStep.SLEEP, backoff)
             number += 1
             response = yield CallStep(CallStep.SEND, self._attempt_timeout(invocation))
-        return self._final(response, number)
+        return _final(response, number, unknown)
 
     def _attempt_timeout(self, invocation: GrpcInvocation) -> float:
         remaining = invocation.deadline - self._clock.now()
         cap = invocation.retry.attempt_timeout
         return remaining if cap is None else min(cap, remaining)
 
-    @staticmethod
-    def _final(response: GrpcResponse, attempts: int) -> GrpcResponse:
-        if attempts != 1:
-            response = response.after_attempts(attempts)
-        if response.status_code() in _AMBIGUOUS and not _never_sent(response):
-            response = response.with_outcome_unknown()
-        return response
+
+def _final(response: GrpcResponse, attempts: int, unknown: bool) -> GrpcResponse:
+    if attempts != 1:
+        response = response.after_attempts(attempts)
+    if unknown and not response.is_success() and not response.outcome_unknown():
+        response = response.with_outcome_unknown()
+    return response
 
 
 def _counted(response: GrpcResponse) -> grpc.StatusCode | None:
@@ -121,13 +123,4 @@ def _counted(response: GrpcResponse) -> grpc.StatusCode | None:
     code = response.status_code()
     if code is grpc.StatusCode.OK:
         return code
-    return None if response.attempts() == 0 or _never_sent(response) else code
-
-
-def _never_sent(response: GrpcResponse) -> bool:
-    """Only failures are asked: a success never reaches this."""
-    return SendEvidence.proves_never_sent(
-        response.status_code(),
-        response.details(),
-        metadata_received=bool(response.metadata().pairs()),
-    )
+    return None if response.attempts() == 0 or response.never_sent() else code

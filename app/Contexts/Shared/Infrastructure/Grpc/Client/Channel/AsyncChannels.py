@@ -66,6 +66,13 @@ class AsyncChannels:
             )
         return found
 
+    def connected(self) -> bool:
+        """Whether this loop's channel is READY now, without making it connect."""
+        entry = self._by_loop.get(asyncio.get_running_loop())
+        if entry is None:
+            return False
+        return entry[0].get_state(try_to_connect=False) is grpc.ChannelConnectivity.READY
+
     def channel(self) -> grpc.aio.Channel:
         """This loop's channel itself, for what a multicallable cannot do: wait to connect."""
         loop = asyncio.get_running_loop()

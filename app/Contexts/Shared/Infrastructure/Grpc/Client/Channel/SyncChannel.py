@@ -11,6 +11,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 
+# grpc-core's READY, as grpc/_common.py maps cygrpc's connectivity states.
+_READY = 2
+
 
 class SyncChannel:
     """The client's one blocking channel: opened on first use, shared by every thread.
@@ -35,6 +38,22 @@ class SyncChannel:
         if found is None:
             found = self._create(method)
         return found
+
+    def connected(self) -> bool:
+        """Whether the channel is READY now, without making it connect.
+
+        grpcio's blocking channel has no public getter for its state (its own
+        ``_poll_connectivity`` reads it the same way); should that inner API
+        go, the answer is ``True``, the one that proves nothing (``SendEvidence``).
+        """
+        channel = self._channel
+        if channel is None:
+            return False
+        try:
+            state = channel._channel.check_connectivity_state(False)  # type: ignore[attr-defined]
+        except AttributeError:
+            return True
+        return bool(state == _READY)
 
     def channel(self) -> grpc.Channel:
         """The grpc channel itself, for what a multicallable cannot do: wait to connect."""
