@@ -31,8 +31,8 @@ SENSITIVE = (
 )
 SENDABLE = tuple(name for name in SENSITIVE if name == name.lower())
 ORDINARY = (
-    *("x-trace-id", "correlation-id", "request-id", "user-id", "content-type"),
-    *("x-request-region", "accept-language", "user-agent", "x-client-version"),
+    *("x-trace-id", "correlation-id", "request-id", "user-id", "x-content-language"),
+    *("x-request-region", "accept-language", "x-user-agent-hint", "x-client-version"),
     *("x-consumer-custom-id", "x-api-version", "x-idempotency-key", "x-cache-key"),
     *("x-public-key", "x-author", "x-forwarded-authority", "x-passenger-count"),
     *("x-footprint", "x-signal-strength", "x-keepalive"),

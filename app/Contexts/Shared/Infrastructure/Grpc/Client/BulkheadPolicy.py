@@ -21,3 +21,5 @@ class BulkheadPolicy:
     def __post_init__(self) -> None:
         if type(self.max_in_flight) is not int or self.max_in_flight < 1:
             raise InvalidGrpcClientSettings("max_in_flight must be an int of at least 1")
+        if type(self.wait) is not bool:
+            raise InvalidGrpcClientSettings(f"wait must be a bool, got {self.wait!r}")

@@ -138,6 +138,14 @@ class GrpcClient(ClosesOnExit):
         clock: Clock | None,
         channel_registry: ChannelRegistry | None,
     ) -> None:
+        for given, kind, name in (
+            (clock, Clock, "clock"),
+            (channel_registry, ChannelRegistry, "channel_registry"),
+        ):
+            if given is not None and not isinstance(given, kind):
+                raise InvalidGrpcClientSettings(
+                    f"{name} must be a {kind.__name__} or None, got {type(given).__name__}"
+                )
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False

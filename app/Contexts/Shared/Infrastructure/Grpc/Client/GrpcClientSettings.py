@@ -37,6 +37,11 @@ ChannelOptionValue = int | float | str | bool
 ChannelOptions = tuple[tuple[str, ChannelOptionValue], ...]
 ChannelOptionsInput = Mapping[str, ChannelOptionValue] | Iterable[tuple[str, ChannelOptionValue]]
 _RETRIES = "grpc.enable_retries"
+# Channel defaults grpc lets beat what a call asks for; the client applies them per call.
+_PER_CALL_OPTIONS = {
+    "grpc.default_compression_algorithm": "compression=",
+    "grpc.default_compression_level": "compression=",
+}
 _SEND_LIMIT = "grpc.max_send_message_length"
 _RECEIVE_LIMIT = "grpc.max_receive_message_length"
 _RECONNECT_BACKOFF = "grpc.max_reconnect_backoff_ms"
@@ -149,6 +154,11 @@ class GrpcClientSettings:
         if _RETRIES in named:
             raise InvalidGrpcClientSettings(
                 f"{_RETRIES} is managed by the client: retries happen in RetryPolicy only"
+            )
+        for option in named & _PER_CALL_OPTIONS.keys():
+            raise InvalidGrpcClientSettings(
+                f"{option} would beat what each request asks for; use "
+                f"{_PER_CALL_OPTIONS[option]} (a request's compression() then still wins)"
             )
         for option, setting, value in self._limits():
             if value is not None and option in named:

@@ -1,8 +1,13 @@
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 import grpc
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import (
+    MAX_SECONDS,
+    TimeoutSeconds,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
@@ -45,10 +50,14 @@ class RetryPolicy:
             raise InvalidGrpcClientSettings("max_attempts must be an int of at least 1")
         for name in ("initial_backoff", "max_backoff", "jitter"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0 <= value < math.inf:
-                raise InvalidGrpcClientSettings(f"{name} must be a finite number of seconds >= 0")
-        if not isinstance(self.multiplier, int | float) or not 1 <= self.multiplier < math.inf:
-            raise InvalidGrpcClientSettings("multiplier must be a finite number >= 1")
+            if not _is_number(value) or not 0 <= value <= MAX_SECONDS:
+                raise InvalidGrpcClientSettings(
+                    f"{name} must be a number of seconds from 0 to {MAX_SECONDS:.0e}, got {value!r}"
+                )
+        if not _is_number(self.multiplier) or not 1 <= self.multiplier < math.inf:
+            raise InvalidGrpcClientSettings(
+                f"multiplier must be a finite number >= 1, got {self.multiplier!r}"
+            )
         if not isinstance(self.retryable_codes, frozenset) or not all(
             isinstance(code, grpc.StatusCode) for code in self.retryable_codes
         ):
@@ -57,11 +66,8 @@ class RetryPolicy:
             )
         if grpc.StatusCode.OK in self.retryable_codes:
             raise InvalidGrpcClientSettings("OK is a success, not a retryable code")
-        timeout = self.attempt_timeout
-        if timeout is not None and (
-            not isinstance(timeout, int | float) or not 0 < timeout < math.inf
-        ):
-            raise InvalidGrpcClientSettings("attempt_timeout must be a positive number of seconds")
+        if self.attempt_timeout is not None:
+            TimeoutSeconds.parse(self.attempt_timeout, InvalidGrpcClientSettings, "attempt_timeout")
 
     def retries(self, code: grpc.StatusCode, idempotent: bool, never_sent: bool) -> bool:
         """Whether an attempt that failed with ``code`` is tried again.
@@ -72,3 +78,8 @@ class RetryPolicy:
         if self.max_attempts == 1 or code not in self.retryable_codes:
             return False
         return idempotent or never_sent
+
+
+def _is_number(value: object) -> bool:
+    """A real number, not a bool: ``True`` is an int to Python but never meant as seconds."""
+    return isinstance(value, Real) and not isinstance(value, bool)

@@ -1,12 +1,10 @@
+from typing import Any
+
 import grpc
 from google.protobuf.message import Message
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
-    CircuitBreakerPolicy,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
@@ -14,7 +12,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
-from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import (
     FakeAnswer,
     Handler,
@@ -51,20 +48,15 @@ class FakeGrpcClient(GrpcClient):
         self,
         target: str = "fake:50051",
         *,
-        default_timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        circuit_breaker: CircuitBreakerPolicy | None = None,
-        bulkhead: BulkheadPolicy | None = None,
         clock: Clock | None = None,
+        channel_registry: ChannelRegistry | None = None,
+        **options: Any,
     ) -> None:
-        settings = GrpcClientSettings.create(
-            target,
-            default_timeout=default_timeout,
-            retry=retry,
-            circuit_breaker=circuit_breaker,
-            bulkhead=bulkhead,
-        )
-        self._open(settings, clock, None)
+        """Any keyword ``GrpcClient`` takes, checked as it checks them.
+
+        ``channel_registry`` is accepted and unused: the fake opens no channel.
+        """
+        self._open(GrpcClientSettings.create(target, **options), clock, channel_registry)
 
     @staticmethod
     def _default_clock() -> Clock:

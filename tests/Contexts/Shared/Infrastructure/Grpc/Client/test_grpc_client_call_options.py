@@ -1,5 +1,6 @@
 """Per-call options: what a request chooses wins over the client's default, on the wire."""
 
+import json
 import socket
 import threading
 
@@ -124,3 +125,24 @@ async def test_a_wait_for_ready_that_is_not_a_bool_is_refused_before_sending(
 def test_a_client_wait_for_ready_that_is_not_a_bool_is_refused() -> None:
     with pytest.raises(InvalidGrpcClientSettings, match="wait_for_ready must be a bool"):
         GrpcClient("127.0.0.1:50051", wait_for_ready=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"grpc.default_compression_algorithm": 2},
+        {"grpc.default_compression_level": 2},
+        {
+            "grpc.service_config": json.dumps(
+                {"methodConfig": [{"name": [{"service": "user.UserService"}], "timeout": "2s"}]}
+            )
+        },
+    ],
+    ids=["compression-algorithm", "compression-level", "service-config-timeout"],
+)
+def test_a_channel_default_that_would_beat_a_requests_own_choice_is_refused(
+    options: dict[str, object],
+) -> None:
+    """grpc lets these beat what each call asks for; the client's own settings do not."""
+    with pytest.raises(InvalidGrpcClientSettings, match=r"use (compression=|default_timeout=)"):
+        GrpcClient("127.0.0.1:50051", options=options)  # type: ignore[arg-type]

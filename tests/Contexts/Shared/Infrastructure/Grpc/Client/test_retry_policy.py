@@ -218,3 +218,9 @@ def test_turning_grpc_core_retries_back_on_is_refused() -> None:
 def test_an_unusable_policy_fails_at_construction(arguments: dict[str, object], says: str) -> None:
     with pytest.raises(InvalidGrpcClientSettings, match=says):
         RetryPolicy(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("field", ["initial_backoff", "jitter", "attempt_timeout"])
+def test_a_bool_is_never_taken_for_seconds(field: str) -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match=field):
+        RetryPolicy(**{field: True})  # type: ignore[arg-type]

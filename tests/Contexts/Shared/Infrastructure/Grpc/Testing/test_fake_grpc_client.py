@@ -9,6 +9,7 @@ from grpc_health.v1.health_pb2 import HealthCheckResponse
 from structlog.testing import capture_logs
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -563,3 +564,23 @@ async def test_an_unreachable_server_is_retried_for_any_request_and_not_held_aga
     assert [r.attempts() for r in down] == [3] * 4  # not idempotent, retried all the same
     assert not any(r.outcome_unknown() for r in down)
     assert back.message().name == "back"  # no circuit opened
+
+
+@pytest.mark.parametrize(
+    "keyword",
+    [
+        {"wait_for_ready": True},
+        {"compression": "gzip"},
+        {"load_balancing": "round_robin"},
+        {"max_receive_message_length": 1024},
+        {"options": {"grpc.keepalive_time_ms": 60_000}},
+        {"channel_registry": ChannelRegistry()},
+    ],
+    ids=lambda keyword: next(iter(keyword)),
+)
+def test_the_fake_is_built_with_any_keyword_the_real_client_takes(
+    keyword: dict[str, object],
+) -> None:
+    """``functools.partial(GrpcClient, load_balancing=...)`` as a client_factory takes the fake."""
+    with FakeGrpcClient("users:50051", **keyword) as fake:  # type: ignore[arg-type]
+        assert not fake.calls

@@ -58,7 +58,7 @@ class GrpcInvocationFactory:
             metadata=metadata,
             timeout=seconds,
             deadline=now + seconds,
-            idempotent=request.idempotent() is True,
+            idempotent=GrpcInvocationFactory._idempotent(request),
             retry=GrpcInvocationFactory._retry(request, settings),
             compression=GrpcInvocationFactory._compression(request, settings),
             wait_for_ready=GrpcInvocationFactory._wait_for_ready(request, settings),
@@ -86,6 +86,13 @@ class GrpcInvocationFactory:
         if chosen is None:
             return settings.compression
         return CompressionChoice.parse(chosen, InvalidGrpcRequest, "compression()")
+
+    @staticmethod
+    def _idempotent(request: GrpcRequest) -> bool:
+        idempotent = request.idempotent()
+        if type(idempotent) is not bool:
+            raise InvalidGrpcRequest(f"idempotent() must return a bool, got {idempotent!r}")
+        return idempotent
 
     @staticmethod
     def _wait_for_ready(request: GrpcRequest, settings: GrpcClientSettings) -> bool:

@@ -14,6 +14,10 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _VSOCK = re.compile(r"([0-9]{1,10}):([0-9]{1,10})")
 
 
+# The userinfo of a URL-like target (scheme://user:password@host), as RFC 3986 3.2.1 has it.
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)[^/@]*@")
+
+
 class GrpcTarget:
     """What grpc-core will read a target as, checked before a channel is made of it.
 
@@ -52,7 +56,7 @@ class GrpcTarget:
         problem = cls._problem(value)
         if problem is None and isinstance(value, str):
             return value
-        raise error(f"{source} {value!r} {problem}")
+        raise error(f"{source} {_without_userinfo(value)!r} {problem}")
 
     @classmethod
     def _problem(cls, value: object) -> str | None:
@@ -174,7 +178,7 @@ class GrpcTarget:
 
     @staticmethod
     def _url(scheme: str, rest: str) -> str:
-        address = rest[2:].rstrip("/") or "host:port"
+        address = rest[2:].rpartition("@")[2].rstrip("/") or "host:port"
         tls = ", with tls=TlsSettings(...) for TLS" if scheme.lower() == "https" else ""
         return f"is a URL, but grpc has no {scheme}:// scheme: use host:port ({address!r}){tls}"
 
@@ -185,3 +189,10 @@ class GrpcTarget:
             return rest
         authority, slash, path = rest[2:].partition("/")
         return None if authority else slash + path
+
+
+def _without_userinfo(value: object) -> object:
+    """A URL's ``user:password@`` masked, so a credential pasted into a target is never shown."""
+    if not isinstance(value, str):
+        return value
+    return _USERINFO.sub(r"\1[redacted]@", value)

@@ -23,7 +23,9 @@ class LoadBalancingPolicy:
     rather than replacing it. grpc lets a service config win silently over
     ``grpc.lb_policy_name``, so any disagreement between the three is refused
     here instead of one of them quietly losing. A malformed service config is
-    refused too: grpc would accept the channel and fail every call on it.
+    refused too: grpc would accept the channel and fail every call on it; and so
+    is a per-method ``timeout``, which grpc applies as the lesser of it and a
+    call's own deadline.
     """
 
     @staticmethod
@@ -69,7 +71,23 @@ class LoadBalancingPolicy:
             raise InvalidGrpcClientSettings(
                 f"{SERVICE_CONFIG} must be a JSON object in a str, got {value!r}"
             )
+        LoadBalancingPolicy._refuse_method_timeouts(config)
         return config
+
+    @staticmethod
+    def _refuse_method_timeouts(config: dict[str, Any]) -> None:
+        """A methodConfig ``timeout`` silently cuts every call's own deadline short.
+
+        grpc applies the lesser of the two (its doc/service_config.md).
+        """
+        entries = config.get("methodConfig", [])
+        if isinstance(entries, list) and any(
+            isinstance(entry, dict) and "timeout" in entry for entry in entries
+        ):
+            raise InvalidGrpcClientSettings(
+                f"a methodConfig timeout in {SERVICE_CONFIG} would cut each request's own "
+                "timeout short; use default_timeout= and the requests' timeout() instead"
+            )
 
     @staticmethod
     def _refuse_other_lb_policy_names(policy: str, options: tuple[tuple[str, object], ...]) -> None:

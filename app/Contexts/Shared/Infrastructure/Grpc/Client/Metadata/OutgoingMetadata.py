@@ -25,6 +25,21 @@ REQUEST_ID_KEY = "request-id"
 _ID_KEYS = frozenset({TRACE_ID_KEY, USER_ID_KEY, CORRELATION_ID_KEY, REQUEST_ID_KEY})
 _KEY = re.compile(r"[0-9a-z_.\-]+")
 _KNOWN_GOOD_KEYS_LIMIT = 1024
+_OWNED = "gRPC sets this HTTP/2 header itself; grpc-core drops or replaces the value"
+_FORBIDDEN = "a connection-specific header HTTP/2 forbids (RFC 9113, 8.2.2); proxies refuse it"
+# gRPC's own request headers (PROTOCOL-HTTP2.md) and HTTP/2's forbidden ones.
+_HTTP_HEADERS = {
+    "te": _OWNED,
+    "content-type": _OWNED,
+    "content-length": _OWNED,
+    "user-agent": _OWNED + " (set grpc.primary_user_agent in options instead)",
+    "host": _OWNED,
+    "connection": _FORBIDDEN,
+    "transfer-encoding": _FORBIDDEN,
+    "upgrade": _FORBIDDEN,
+    "keep-alive": _FORBIDDEN,
+    "proxy-connection": _FORBIDDEN,
+}
 
 
 class OutgoingMetadata:
@@ -144,5 +159,7 @@ class OutgoingMetadata:
             raise InvalidGrpcMetadata(key, "keys may only contain a-z, 0-9, '-', '_' and '.'")
         if key.startswith("grpc-"):
             raise InvalidGrpcMetadata(key, "the 'grpc-' prefix is reserved for gRPC itself")
+        if key in _HTTP_HEADERS:
+            raise InvalidGrpcMetadata(key, _HTTP_HEADERS[key])
         if len(cls._known_good_keys) < _KNOWN_GOOD_KEYS_LIMIT:
             cls._known_good_keys.add(key)

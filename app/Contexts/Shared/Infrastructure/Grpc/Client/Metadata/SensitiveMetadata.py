@@ -9,7 +9,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _WORDS = frozenset(
     {
         *("pass", "pin", "otp", "totp", "hotp", "mfa"),
-        *("sig", "sid", "cred", "creds", "dsn"),
+        *("sig", "sid", "cred", "creds", "dsn", "sas", "connstr"),
     }
 )
 # Fragments that name a credential wherever they appear in a word, so run-together names
@@ -18,8 +18,16 @@ _WORDS = frozenset(
 # but not ``authorization``.
 _FRAGMENTS = re.compile(
     r"token|secret|passw|passphrase|passcode|credential|cookie|session|jwt|bearer|saml"
-    r"|csrf|xsrf|signature|hmac|pwd|auth(?!or(?!i[sz]))"
+    r"|csrf|xsrf|signature|hmac|pwd|sessid|presigned|auth(?!or(?!i[sz]))"
 )
+# Nouns that are credentials when the word before names what they open: connection
+# strings and database URLs carry passwords, signed URLs grant access, one-time codes log in.
+_QUALIFIED = {
+    "string": frozenset({"connection", "conn"}),
+    "url": frozenset({"database", "db", "jdbc", "redis", "mongodb", "postgres", "amqp", "signed"}),
+    "uri": frozenset({"database", "db", "jdbc", "redis", "mongodb", "postgres", "amqp", "signed"}),
+    "code": frozenset({"2fa", "access", "recovery", "verification", "reset", "security"}),
+}
 # A word that is, or ends in, ``key`` is a key: hidden unless what qualifies it (the word
 # before, or the start of a run-together word) names one that is never a credential.
 _KEY = re.compile(r"(?P<qualifier>[a-z0-9]*?)keys?")
@@ -44,7 +52,11 @@ class SensitiveMetadata:
       ``jwt``, ``bearer``, ``saml``, ``csrf``, ``xsrf``, ``signature``, ``hmac``,
       ``pwd``, or ``auth`` (authorization, x-auth, oauth; not author or authority);
     - is a short credential word: ``pass``, ``pin``, ``otp``, ``totp``,
-      ``hotp``, ``mfa``, ``sig``, ``sid``, ``cred``, ``creds``, ``dsn``;
+      ``hotp``, ``mfa``, ``sig``, ``sid``, ``cred``, ``creds``, ``dsn``, ``sas``,
+      ``connstr`` (or contains ``sessid``, as ``phpsessid``, or ``presigned``);
+    - is a noun the word before makes a credential: a ``connection string``, a
+      database, ``jdbc``, ``redis``... or ``signed`` ``url``/``uri``, an access,
+      recovery, verification, reset, security or ``2fa`` ``code``;
     - is or ends in ``key``/``keys`` (``x-api-key``, ``apikey``, ``accesskey``,
       ``x-private-key``), unless the word before it, or its own start, is one of
       ``idempotency``, ``dedup``, ``deduplication``, ``cache``, ``partition``,
@@ -82,6 +94,8 @@ class SensitiveMetadata:
     @staticmethod
     def _names_a_credential(word: str, previous: str) -> bool:
         if word in _WORDS or _FRAGMENTS.search(word):
+            return True
+        if previous in _QUALIFIED.get(word, ()):
             return True
         key = _KEY.fullmatch(word)
         return key is not None and (key["qualifier"] or previous) not in _ORDINARY_KEYS

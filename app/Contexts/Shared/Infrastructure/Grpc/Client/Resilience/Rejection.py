@@ -29,10 +29,10 @@ class Rejection:
 
     @staticmethod
     def deadline_spent(target: str, timeout: float) -> GrpcResponse:
-        """The call's whole timeout went waiting for a bulkhead slot: nothing was sent."""
+        """No time was left to send the call: a bulkhead wait spent it, or it was under 1 ms."""
         return GrpcResponse(
             grpc.StatusCode.DEADLINE_EXCEEDED,
-            details=f"deadline of {timeout:g} s spent waiting for a bulkhead slot for {target}; "
-            "not sent",
+            details=f"deadline of {timeout:g} s to {target} passed before the call could be "
+            "sent (waiting for a bulkhead slot, or a timeout under 1 ms); not sent",
             attempts=0,
         )

@@ -167,3 +167,14 @@ async def test_the_accepted_forms_reach_the_server(
         response = await invoke(client, ScriptedRequest("7"))
 
     assert response.is_success(), response.details()
+
+
+@pytest.mark.parametrize(
+    "target", ["https://user:s3cr3t-pw@users:443", "grpc://bob:s3cr3t-pw@users:50051/x"]
+)
+def test_a_password_pasted_into_a_url_target_is_never_shown(target: str) -> None:
+    with pytest.raises(InvalidGrpcClientSettings) as refused:
+        GrpcTarget.parse(target)
+
+    assert "s3cr3t-pw" not in str(refused.value)
+    assert "[redacted]@users" in str(refused.value)

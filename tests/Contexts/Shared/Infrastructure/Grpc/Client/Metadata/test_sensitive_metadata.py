@@ -51,3 +51,30 @@ def test_redact_replaces_the_values_of_sensitive_keys_only() -> None:
         ("x-trace-id", "t-1"),
         ("x-token-bin", REDACTED),
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "phpsessid",  # sentry's DEFAULT_DENYLIST, which SensitiveMetadata cites
+        "x-connection-string",  # OWASP's "connection strings", cited too
+        "x-database-url",
+        "x-2fa-code",
+        "x-access-code",
+        "x-recovery-code",
+        "x-verification-code",
+        "sessid",
+        "x-jdbc-url",
+        "x-redis-url",
+        "x-sas",
+        "x-presigned-url",
+        "x-signed-url",
+    ],
+)
+def test_more_credential_names_are_redacted(name: str) -> None:
+    assert SensitiveMetadata.is_sensitive(name)
+
+
+@pytest.mark.parametrize("name", ["x-status-code", "x-country-code", "x-request-url", "x-string"])
+def test_the_nouns_stay_visible_without_a_credential_before_them(name: str) -> None:
+    assert not SensitiveMetadata.is_sensitive(name)

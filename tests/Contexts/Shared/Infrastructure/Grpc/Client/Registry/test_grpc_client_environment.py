@@ -226,7 +226,7 @@ def test_an_address_the_variables_cannot_make_is_refused(
         ("MAX_RECONNECT_BACKOFF", "0", "max_reconnect_backoff must be None"),
         ("RETRY_MAX_ATTEMPTS", "0", "max_attempts must be an int of at least 1"),
         ("RETRY_MULTIPLIER", "0.5", "multiplier must be a finite number >= 1"),
-        ("RETRY_JITTER", "nan", "jitter must be a finite number of seconds >= 0"),
+        ("RETRY_JITTER", "nan", "jitter must be a number of seconds from 0 to 1e+08"),
         ("RETRY_RETRYABLE_CODES", "UNAVAILABLE,,", "must be grpc status code names"),
         ("RETRY_RETRYABLE_CODES", "OK", "OK is a success, not a retryable code"),
         ("CIRCUIT_BREAKER_FAILURE_RATE_THRESHOLD", "0", "failure_rate_threshold must be a"),
