@@ -28,6 +28,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import (
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeScript import FakeScript
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.InstantClock import InstantClock
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 Attempt = Callable[[float], GrpcResponse]
 
@@ -62,6 +63,11 @@ class FakeGrpcClient(GrpcClient):
         self._script = FakeScript()
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
+        AfterFork.register(self, in_child=FakeGrpcClient._new_lock)
+
+    def _new_lock(self) -> None:
+        """A forked child's lock: another thread of the parent may have held this one."""
+        self._lock = threading.Lock()
 
     def reply(
         self,

@@ -62,6 +62,14 @@ class Attempt:
         return response
 
     async def aio(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
+        """The attempt on this loop's aio channel; on a worker thread where grpc.aio cannot run.
+
+        That is a child forked while grpc.aio ran (``GrpcAioPoller``). There the
+        blocking API still works, at the cost of a thread per call and of a
+        cancelled caller no longer cancelling the call, which runs to its deadline.
+        """
+        if not self._shared.aio.usable():
+            return await asyncio.to_thread(self.sync, invocation, seconds)
         breaker, key = self._shared.breaker, self._breaker_key(invocation)
         if breaker is not None and not breaker.allow(key):
             return Rejection.circuit_open(key, breaker.retry_in(key))

@@ -7,6 +7,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
     CircuitBreakerPolicy,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 
 @dataclass(slots=True)
@@ -30,12 +31,21 @@ class CircuitBreaker:
     failure through exceptions, while a failed call here is a response; both
     keep sync and async state apart, while ``call`` and ``call_async`` must
     trip the same circuit; neither takes an injectable clock.
+
+    A forked child starts with every circuit closed: a probe its parent had in
+    flight would never report back there, leaving its circuit open for good,
+    and the child's own connections have not failed yet.
     """
 
     def __init__(self, policy: CircuitBreakerPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
         self._circuits: dict[str, _Circuit] = {}
+        self._lock = threading.Lock()
+        AfterFork.register(self, in_child=CircuitBreaker._close_all)
+
+    def _close_all(self) -> None:
+        self._circuits = {}
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:

@@ -1,0 +1,197 @@
+"""A client used before a fork works in the child (gunicorn --preload, celery, multiprocessing).
+
+Every test forks for real (``ForkedChild``); the child calls the parent's
+in-process server through ``call`` and ``call_async`` with a 5 s timeout and
+must end normally within 20 s. The server stays in the parent: the child
+never touches it.
+"""
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcAioPoller import GrpcAioPoller
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from tests.Support.ForkedChild import ForkedChild
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+from tests.Support.TcpConnections import TcpConnections
+
+CHILD_TIMEOUT = 5.0
+
+
+def _request(user_id: str = "1") -> ScriptedRequest:
+    return ScriptedRequest(user_id, timeout=CHILD_TIMEOUT)
+
+
+def _calls_both_ways(client: GrpcClient) -> Callable[[], tuple[str, str, bool]]:
+    """The child's work: one blocking call, one through asyncio.run, and whether grpc.aio served."""
+
+    def work() -> tuple[str, str, bool]:
+        blocking = client.call(_request("child-sync"))
+        awaited = asyncio.run(client.call_async(_request("child-async")))
+        return blocking.status_code().name, awaited.status_code().name, GrpcAioPoller.usable()
+
+    return work
+
+
+def _use(client: GrpcClient, how: str) -> None:
+    if how in ("sync", "sync+async"):
+        assert client.call(_request()).is_success()
+    if how in ("async", "sync+async"):
+        assert asyncio.run(client.call_async(_request())).is_success()
+    if how == "wait_until_ready_async":
+        assert asyncio.run(client.wait_until_ready_async(CHILD_TIMEOUT))
+
+
+def _eventually(check: Callable[[], bool], within: float = 5.0) -> bool:
+    pause = threading.Event()
+    for _ in range(int(within / 0.02)):
+        if check():
+            return True
+        pause.wait(0.02)
+    return check()
+
+
+@contextmanager
+def _loop_in_a_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread of its own, as an app with a background loop has."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        asyncio.run_coroutine_threadsafe(loop.shutdown_asyncgens(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
+def _on(loop: asyncio.AbstractEventLoop, client: GrpcClient) -> GrpcResponse:
+    return asyncio.run_coroutine_threadsafe(client.call_async(_request()), loop).result(5)
+
+
+@pytest.mark.parametrize("start", ["os.fork", "multiprocessing"])
+@pytest.mark.parametrize("parent_used", ["sync", "async", "sync+async", "wait_until_ready_async"])
+def test_the_child_calls_both_ways_whatever_the_parent_did_first(
+    server: RunningServer, parent_used: str, start: str
+) -> None:
+    with GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client:
+        _use(client, parent_used)
+
+        child = ForkedChild.run(_calls_both_ways(client), start=start)
+
+        assert child.ended_well(), child
+        assert child.returned == ("OK", "OK", True)
+        assert client.call(_request()).is_success()
+        assert asyncio.run(client.call_async(_request())).is_success()
+
+
+def test_a_call_in_flight_in_another_parent_thread_leaves_the_child_its_bulkhead_slot(
+    server: RunningServer,
+) -> None:
+    client = GrpcClient(
+        server.target,
+        default_timeout=CHILD_TIMEOUT,
+        bulkhead=BulkheadPolicy(max_in_flight=1, wait=False),
+        retry=RetryPolicy(max_attempts=2, initial_backoff=1.0, max_backoff=1.0, jitter=0),
+    )
+    in_flight = threading.Thread(target=lambda: client.call(_request("fail-1-UNAVAILABLE")))
+    in_flight.start()
+    server.wait_until_received(1)
+    threading.Event().wait(0.3)  # its first attempt has failed: it holds the slot through a backoff
+
+    child = ForkedChild.run(_calls_both_ways(client))
+
+    in_flight.join(10)
+    client.close()
+    assert child.ended_well(), child
+    assert child.returned == ("OK", "OK", True)
+
+
+def test_a_circuit_open_in_the_parent_is_closed_in_the_child(server: RunningServer) -> None:
+    client = GrpcClient(
+        server.target,
+        default_timeout=CHILD_TIMEOUT,
+        circuit_breaker=CircuitBreakerPolicy(failure_threshold=1, reset_timeout=60.0),
+    )
+    assert not client.call(_request("always-UNAVAILABLE")).is_success()
+    assert client.call(_request()).attempts() == 0  # refused by the open circuit
+
+    child = ForkedChild.run(_calls_both_ways(client))
+
+    client.close()
+    assert child.ended_well(), child
+    assert child.returned == ("OK", "OK", True)
+
+
+def test_the_child_closes_idle_channels_with_a_reaper_of_its_own(server: RunningServer) -> None:
+    registry = ChannelRegistry(linger=0.1)
+    with GrpcClient(server.target, channel_registry=registry) as first:
+        assert first.call(_request()).is_success()
+    assert _eventually(lambda: registry.open_channels() == 0)  # the parent's reaper ran
+
+    def work() -> int:
+        with GrpcClient(server.target, channel_registry=registry) as client:
+            assert client.call(_request()).is_success()
+        _eventually(lambda: registry.open_channels() == 0)
+        return registry.open_channels()
+
+    child = ForkedChild.run(work)
+
+    assert child.ended_well(), child
+    assert child.returned == 0
+
+
+@pytest.mark.parametrize("aio_alive_at_fork", ["a loop running in another thread", "a kept reply"])
+def test_a_child_forked_while_grpc_aio_ran_still_calls_async_through_a_thread(
+    server: RunningServer, aio_alive_at_fork: str
+) -> None:
+    with (
+        GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client,
+        _loop_in_a_thread() as loop,
+    ):
+        kept: list[GrpcResponse] = []
+        if aio_alive_at_fork == "a kept reply":
+            kept.append(asyncio.run(client.call_async(_request())))
+        else:
+            assert _on(loop, client).is_success()
+
+        child = ForkedChild.run(_calls_both_ways(client))
+
+        assert child.ended_well(), child
+        assert child.returned == ("OK", "OK", False)
+        assert _on(loop, client).is_success()
+
+
+def test_a_loops_channel_is_closed_when_asyncio_run_returns(server: RunningServer) -> None:
+    with GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client:
+        assert asyncio.run(client.call_async(_request())).is_success()
+
+        assert _eventually(lambda: TcpConnections.to(server.port) == frozenset())
+
+
+def test_the_end_of_one_loop_leaves_the_channel_of_another_open(server: RunningServer) -> None:
+    with (
+        GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client,
+        _loop_in_a_thread() as loop,
+    ):
+        assert _on(loop, client).is_success()
+        background = TcpConnections.to(server.port)
+
+        assert asyncio.run(client.call_async(_request())).is_success()
+
+        assert _eventually(lambda: TcpConnections.to(server.port) == background)
+        assert _on(loop, client).is_success()
+        assert TcpConnections.to(server.port) == background
