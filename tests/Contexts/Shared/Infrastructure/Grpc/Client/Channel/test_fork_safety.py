@@ -45,13 +45,25 @@ def _calls_both_ways(client: GrpcClient) -> Callable[[], tuple[str, str, bool]]:
     return work
 
 
-def _use(client: GrpcClient, how: str) -> None:
+def _use(client: GrpcClient, how: str, idle_loop: asyncio.AbstractEventLoop) -> None:
     if how in ("sync", "sync+async"):
         assert client.call(_request()).is_success()
     if how in ("async", "sync+async"):
         assert asyncio.run(client.call_async(_request())).is_success()
     if how == "wait_until_ready_async":
         assert asyncio.run(client.wait_until_ready_async(CHILD_TIMEOUT))
+    if how in ("a loop left idle", "a loop closed by hand"):
+        # Neither ends through shutdown_asyncgens(), so the loop never closes the channel itself.
+        assert idle_loop.run_until_complete(client.call_async(_request())).is_success()
+    if how == "a loop closed by hand":
+        idle_loop.close()
+
+
+@pytest.fixture
+def idle_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
 
 
 def _eventually(check: Callable[[], bool], within: float = 5.0) -> bool:
@@ -83,12 +95,22 @@ def _on(loop: asyncio.AbstractEventLoop, client: GrpcClient) -> GrpcResponse:
 
 
 @pytest.mark.parametrize("start", ["os.fork", "multiprocessing"])
-@pytest.mark.parametrize("parent_used", ["sync", "async", "sync+async", "wait_until_ready_async"])
+@pytest.mark.parametrize(
+    "parent_used",
+    [
+        "sync",
+        "async",
+        "sync+async",
+        "wait_until_ready_async",
+        "a loop left idle",
+        "a loop closed by hand",
+    ],
+)
 def test_the_child_calls_both_ways_whatever_the_parent_did_first(
-    server: RunningServer, parent_used: str, start: str
+    server: RunningServer, parent_used: str, start: str, idle_loop: asyncio.AbstractEventLoop
 ) -> None:
     with GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client:
-        _use(client, parent_used)
+        _use(client, parent_used, idle_loop)
 
         child = ForkedChild.run(_calls_both_ways(client), start=start)
 
@@ -175,9 +197,15 @@ def test_a_child_forked_while_grpc_aio_ran_still_calls_async_through_a_thread(
         assert _on(loop, client).is_success()
 
 
-def test_a_loops_channel_is_closed_when_asyncio_run_returns(server: RunningServer) -> None:
+@pytest.mark.parametrize("runner", ["asyncio.run", "asyncio.Runner"])
+def test_a_loops_channel_is_closed_when_the_loop_ends(server: RunningServer, runner: str) -> None:
     with GrpcClient(server.target, default_timeout=CHILD_TIMEOUT) as client:
-        assert asyncio.run(client.call_async(_request())).is_success()
+        if runner == "asyncio.run":
+            assert asyncio.run(client.call_async(_request())).is_success()
+        else:
+            with asyncio.Runner() as running:
+                assert running.run(client.call_async(_request())).is_success()
+                assert TcpConnections.to(server.port) != frozenset()
 
         assert _eventually(lambda: TcpConnections.to(server.port) == frozenset())
 
