@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 import grpc
 import grpc.aio
 
@@ -5,6 +7,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import Gr
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerTokenPlugin import (
     BearerTokenPlugin,
 )
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
+
+# grpc-core lends one connection (a subchannel) to every channel with equal arguments
+# through a process-wide pool, unless a channel asks for a pool of its own
+# (GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL in grpc/impl/channel_arg_names.h).
+LOCAL_SUBCHANNEL_POOL = "grpc.use_local_subchannel_pool"
 
 
 class ChannelFactory:
@@ -13,7 +21,15 @@ class ChannelFactory:
     Keeping both kinds here means transport concerns (credentials, balancing,
     keepalive) are decided once and cannot drift between ``call`` and
     ``call_async``. Without TLS settings the channel is plaintext.
+
+    In a forked child every channel gets a subchannel pool of its own: the
+    process-wide one still holds the parent's connections, whose sockets
+    grpc-core refuses to use in the child, so a call lent one fails UNAVAILABLE
+    with "sendmsg: Wrong file descriptor generation" (seen in about one child
+    in twenty). An explicit ``grpc.use_local_subchannel_pool`` option is kept.
     """
+
+    _forked: ClassVar[bool] = False
 
     @staticmethod
     def sync(settings: GrpcClientSettings) -> grpc.Channel:
@@ -21,13 +37,13 @@ class ChannelFactory:
         if credentials is None:
             return grpc.insecure_channel(
                 settings.target,
-                options=settings.channel_options(),
+                options=ChannelFactory._options(settings),
                 compression=settings.compression,
             )
         return grpc.secure_channel(
             settings.target,
             credentials,
-            options=settings.channel_options(),
+            options=ChannelFactory._options(settings),
             compression=settings.compression,
         )
 
@@ -37,15 +53,26 @@ class ChannelFactory:
         if credentials is None:
             return grpc.aio.insecure_channel(
                 settings.target,
-                options=settings.channel_options(),
+                options=ChannelFactory._options(settings),
                 compression=settings.compression,
             )
         return grpc.aio.secure_channel(
             settings.target,
             credentials,
-            options=settings.channel_options(),
+            options=ChannelFactory._options(settings),
             compression=settings.compression,
         )
+
+    @staticmethod
+    def _options(settings: GrpcClientSettings) -> tuple[tuple[str, object], ...]:
+        options = settings.channel_options()
+        if not ChannelFactory._forked or any(key == LOCAL_SUBCHANNEL_POOL for key, _ in options):
+            return options
+        return (*options, (LOCAL_SUBCHANNEL_POOL, 1))
+
+    @staticmethod
+    def _in_child(factory: "type[ChannelFactory]") -> None:
+        factory._forked = True
 
     @staticmethod
     def _credentials(settings: GrpcClientSettings) -> grpc.ChannelCredentials | None:
@@ -62,3 +89,6 @@ class ChannelFactory:
             BearerTokenPlugin(settings.bearer_token), name="bearer_token"
         )
         return grpc.composite_channel_credentials(channel, bearer)
+
+
+AfterFork.register(ChannelFactory, in_child=ChannelFactory._in_child)
