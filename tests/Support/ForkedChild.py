@@ -1,3 +1,4 @@
+import faulthandler
 import multiprocessing
 import os
 import pickle
@@ -65,6 +66,7 @@ class ForkedChild:
         pid = os.fork()
         if pid == 0:
             os.close(reader)
+            faulthandler.dump_traceback_later(within - 1)  # where a hung child was stuck
             cls._report_and_exit(work, writer)
         os.close(writer)
         status = cls._wait(pid, within)
