@@ -73,10 +73,12 @@ class AfterFork:
 
     @classmethod
     def _before(cls) -> None:
-        for owner, (before, _) in reversed(cls._snapshot()):
-            if before is not None:
-                before(owner)
-        cls._lock.acquire()
+        try:
+            for owner, (before, _) in reversed(cls._snapshot()):
+                if before is not None:
+                    before(owner)
+        finally:
+            cls._lock.acquire()
 
     @classmethod
     def _after_in_parent(cls) -> None:
