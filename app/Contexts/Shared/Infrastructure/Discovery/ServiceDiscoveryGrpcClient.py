@@ -9,6 +9,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 
@@ -34,6 +35,11 @@ class ServiceDiscoveryGrpcClient(ClosesOnExit):
         self._clients: dict[str, GrpcClient] = {}
         self._lock = threading.Lock()
         self._closed = False
+        AfterFork.register(self, in_child=ServiceDiscoveryGrpcClient._new_lock)
+
+    def _new_lock(self) -> None:
+        """A forked child's lock: another thread of the parent may have held this one."""
+        self._lock = threading.Lock()
 
     def get_client(self, service_name: str) -> GrpcClient:
         """The service's client; the first call discovers it, under a lock so only one is built."""

@@ -23,6 +23,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
 from protos import user_pb2
 from tests.conftest import Invoke
+from tests.Support.ForkedChild import ForkedChild
 from tests.Support.RunningBackends import RunningBackends
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -192,3 +193,27 @@ async def test_aclose_closes_every_client(server: RunningServer) -> None:
 
     assert all("closed" in repr(client) for client in clients)
     assert repr(services) == "<ServiceDiscoveryGrpcClient CountingRegistry closed>"
+
+
+def test_a_child_forked_while_another_thread_discovers_can_discover_its_own() -> None:
+    discovering, go_on = threading.Event(), threading.Event()
+
+    def slow_factory(target: str) -> GrpcClient:
+        if target == "127.0.0.1:1":
+            discovering.set()
+            go_on.wait(10)  # holds the client's lock, as a slow first discovery does
+        return GrpcClient(target)
+
+    registry = StaticServiceRegistry({"slow": "127.0.0.1:1", "other": "127.0.0.1:2"})
+    clients = ServiceDiscoveryGrpcClient(registry, slow_factory)
+    first_use = threading.Thread(target=clients.get_client, args=("slow",))
+    first_use.start()
+    discovering.wait(10)
+
+    child = ForkedChild.run(lambda: clients.get_client("other").settings.target)
+
+    go_on.set()
+    first_use.join(10)
+    clients.close()
+    assert child.ended_well(), child
+    assert child.returned == "127.0.0.1:2"

@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.InvalidFakeAnswer im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import FakeAnswer
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 
 class FakeScript:
@@ -25,6 +26,11 @@ class FakeScript:
 
     def __init__(self) -> None:
         self._answers: dict[str, list[FakeAnswer]] = {}
+        self._lock = threading.Lock()
+        AfterFork.register(self, in_child=FakeScript._new_lock)
+
+    def _new_lock(self) -> None:
+        """A forked child's lock: another thread of the parent may have held this one."""
         self._lock = threading.Lock()
 
     def add(self, service: str, method: str, answer: FakeAnswer, reply: Message | None) -> None:

@@ -8,6 +8,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResp
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeScript import FakeScript
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 
 class ScriptedAttempt(GrpcTransport):
@@ -24,6 +25,11 @@ class ScriptedAttempt(GrpcTransport):
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
         self._numbers: dict[str, int] = {}
+        AfterFork.register(self, in_child=ScriptedAttempt._new_lock)
+
+    def _new_lock(self) -> None:
+        """A forked child's lock: another thread of the parent may have held this one."""
+        self._lock = threading.Lock()
 
     @property
     def calls(self) -> tuple[RecordedCall, ...]:

@@ -63,6 +63,14 @@ class Attempt(GrpcTransport):
         return _answer(invocation, payload, call.initial_metadata(), call.trailing_metadata())
 
     async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
+        """The attempt on this loop's aio channel; on a worker thread where grpc.aio cannot run.
+
+        That is a child forked while grpc.aio ran (``GrpcAioPoller``). There the
+        blocking API still works, at the cost of a thread per call and of a
+        cancelled caller no longer cancelling the call, which runs to its deadline.
+        """
+        if not self._shared.aio.usable():
+            return await asyncio.to_thread(self.send, invocation, seconds)
         try:
             multicallable = self._shared.aio.unary_unary(invocation.method)
         except GrpcClientClosed:

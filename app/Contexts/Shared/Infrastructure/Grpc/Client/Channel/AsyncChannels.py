@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import weakref
+from collections.abc import AsyncGenerator, Callable
 from typing import TypeAlias
 
 import grpc
@@ -9,14 +11,17 @@ import grpc.aio
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcAioPoller import GrpcAioPoller
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 _Callables: TypeAlias = "dict[GrpcMethod, grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]]"
-_Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables]"
+_Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables, AsyncGenerator[None, None]]"
+_LoopTest: TypeAlias = "Callable[[asyncio.AbstractEventLoop], bool]"
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -35,6 +40,27 @@ def _close_now(channel: grpc.aio.Channel) -> None:
     SettledCoroutine.result(channel.close(None))
 
 
+async def _until_loop_ends(
+    owner: weakref.ref[AsyncChannels],
+    loop: asyncio.AbstractEventLoop,
+    guarded: weakref.ref[grpc.aio.Channel],
+) -> AsyncGenerator[None, None]:
+    """Started on the loop ``guarded`` belongs to, it closes that channel when the loop ends.
+
+    An event loop finalizes the async generators started on it when it shuts
+    down (``loop.shutdown_asyncgens()``, which ``asyncio.run``, ``asyncio.Runner``
+    and pytest-asyncio call before closing the loop), so the ``finally`` below
+    runs inside that loop, once its tasks are done. Only weak references are
+    held: a channel closed and dropped earlier is not kept alive by its guard.
+    """
+    try:
+        yield
+    finally:
+        channels, channel = owner(), guarded()
+        if channels is not None and channel is not None:
+            channels._loop_ended(loop, channel)
+
+
 class AsyncChannels:
     """One ``grpc.aio`` channel per event loop, created inside that loop.
 
@@ -42,8 +68,14 @@ class AsyncChannels:
     (the classic: a client built before ``asyncio.run``, or reused by a second
     ``asyncio.run``) fails with "attached to a different loop" (grpc issue
     32480). So channels are opened lazily per running loop and reused by every
-    call on it; those of loops that have ended are closed when the next one
-    opens, or at ``close()``.
+    call on it, and each is closed when its loop shuts down (``_until_loop_ends``).
+    A loop closed without ``shutdown_asyncgens()`` has its channel closed when
+    the next loop opens one, before a fork, or at ``close()``.
+
+    Fork: before it, the channels of loops that are not running are closed, so
+    that grpc.aio's poller thread can stop (see ``GrpcAioPoller``); in the
+    child, every inherited channel is let go of unclosed (see ``AfterFork``)
+    and each loop opens a new one on first use.
     """
 
     def __init__(self, settings: GrpcClientSettings) -> None:
@@ -51,13 +83,21 @@ class AsyncChannels:
         self._by_loop: dict[asyncio.AbstractEventLoop, _Entry] = {}
         self._lock = threading.Lock()
         self._closed = False
+        AfterFork.register(
+            self, before=AsyncChannels._close_idle_loops, in_child=AsyncChannels._forget_inherited
+        )
+
+    @staticmethod
+    def usable() -> bool:
+        """False in a child forked while grpc.aio ran: ``call_async`` must not use these then."""
+        return GrpcAioPoller.usable()
 
     def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
         loop = asyncio.get_running_loop()
         entry = self._by_loop.get(loop)
         if entry is None:
             entry = self._open(loop)
-        channel, callables = entry
+        channel, callables, _ = entry
         found = callables.get(method)
         if found is None:
             found = callables[method] = channel.unary_unary(
@@ -82,11 +122,39 @@ class AsyncChannels:
         with self._lock:
             if self._closed:
                 raise GrpcClientClosed(f"client for {self._settings.target} is closed")
-            for ended in [other for other in self._by_loop if other.is_closed()]:
-                _close_now(self._by_loop.pop(ended)[0])
+            ended = self._take_where(lambda other: other.is_closed())
             channel = ChannelFactory.aio(self._settings)
-            entry = self._by_loop[loop] = (channel, {})
+            guard = _until_loop_ends(weakref.ref(self), loop, weakref.ref(channel))
+            entry = self._by_loop[loop] = (channel, {}, guard)
+        SettledCoroutine.result(guard.asend(None))
+        for channel in ended:
+            _close_now(channel)
         return entry
+
+    def _loop_ended(self, loop: asyncio.AbstractEventLoop, channel: grpc.aio.Channel) -> None:
+        with self._lock:
+            entry = self._by_loop.get(loop)
+            if entry is None or entry[0] is not channel:
+                return
+            del self._by_loop[loop]
+        _close_now(channel)
+
+    def _close_idle_loops(self) -> None:
+        """Close the channels of loops not running now; theirs reopen on the next call."""
+        with self._lock:
+            idle = self._take_where(lambda loop: not loop.is_running())
+        for channel in idle:
+            _close_now(channel)
+
+    def _take_where(self, taken: _LoopTest) -> list[grpc.aio.Channel]:
+        """Remove the entries of the loops ``taken`` picks; the caller holds the lock."""
+        loops = [loop for loop in self._by_loop if taken(loop)]
+        return [self._by_loop.pop(loop)[0] for loop in loops]
+
+    def _forget_inherited(self) -> None:
+        AfterFork.abandon(self._by_loop)
+        self._lock = threading.Lock()
+        self._by_loop = {}
 
     def close(self) -> None:
         for loop, channel in self._take_all().items():
@@ -96,7 +164,7 @@ class AsyncChannels:
         with self._lock:
             self._closed = True
             taken, self._by_loop = self._by_loop, {}
-        return {loop: channel for loop, (channel, _) in taken.items()}
+        return {loop: channel for loop, (channel, _, _) in taken.items()}
 
     @staticmethod
     def _close_on(loop: asyncio.AbstractEventLoop, channel: grpc.aio.Channel) -> None:

@@ -57,6 +57,8 @@ class ChannelReadiness:
         self,
         timeout: float,  # noqa: ASYNC109  # running out of time is the answer, not a cancellation
     ) -> bool:
+        if not self._shared.aio.usable():
+            return await asyncio.to_thread(self.wait, timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._seconds(timeout)
         ready = asyncio.ensure_future(self._shared.aio.channel().channel_ready())

@@ -6,6 +6,7 @@ import time
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 _Key = tuple[GrpcClientSettings, Clock]
 
@@ -20,6 +21,11 @@ class ChannelRegistry:
     A daemon thread closes channels idle past ``linger`` seconds, and the
     default registry closes its idle ones at interpreter exit. ``linger=0``
     closes on the last release, for code that wants close() to mean "gone now".
+
+    A forked child keeps the entries and their counts, since it inherited the
+    clients that hold them, while each ``SharedChannel`` lets go of its grpc
+    objects and reopens on first use (see ``AfterFork``). The reaper thread is
+    not copied by a fork: the child starts its own on the next last release.
     """
 
     _default: "ChannelRegistry | None" = None
@@ -32,6 +38,7 @@ class ChannelRegistry:
         self._entries: dict[_Key, SharedChannel] = {}
         self._changed = threading.Condition()
         self._reaper: threading.Thread | None = None
+        AfterFork.register(self, in_child=ChannelRegistry._without_inherited_threads)
 
     @classmethod
     def default(cls) -> "ChannelRegistry":
@@ -84,6 +91,14 @@ class ChannelRegistry:
             entry.close()
         return len(idle)
 
+    def _without_inherited_threads(self) -> None:
+        self._changed = threading.Condition()
+        self._reaper = None
+
+    @staticmethod
+    def _new_default_lock(registry: type["ChannelRegistry"]) -> None:
+        registry._default_lock = threading.Lock()
+
     def _forget(self, entry: SharedChannel) -> None:
         self._entries = {key: kept for key, kept in self._entries.items() if kept is not entry}
 
@@ -105,3 +120,6 @@ class ChannelRegistry:
         if not idle_since:
             return None
         return max(0.0, min(idle_since) + self._linger - time.monotonic())
+
+
+AfterFork.register(ChannelRegistry, in_child=ChannelRegistry._new_default_lock)

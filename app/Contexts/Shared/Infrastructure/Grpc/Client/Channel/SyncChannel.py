@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 # grpc-core's READY, as grpc/_common.py maps cygrpc's connectivity states.
 _READY = 2
@@ -24,6 +25,10 @@ class SyncChannel:
     ``_registered_method`` is what generated stubs pass too, so the path is
     interned in grpc-core once instead of per call. The lock only guards
     opening and closing; the hot path is a dict lookup.
+
+    A forked child lets go of the channel it inherited, without closing it
+    (see ``AfterFork``), and opens its own on first use: the inherited one
+    shares its connection and grpc-core state with the parent.
     """
 
     def __init__(self, settings: GrpcClientSettings) -> None:
@@ -32,6 +37,7 @@ class SyncChannel:
         self._callables: dict[GrpcMethod, grpc.UnaryUnaryMultiCallable[bytes, bytes]] = {}
         self._lock = threading.Lock()
         self._closed = False
+        AfterFork.register(self, in_child=SyncChannel._forget_inherited)
 
     def unary_unary(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
         found = self._callables.get(method)
@@ -77,6 +83,12 @@ class SyncChannel:
         if self._channel is None:
             self._channel = ChannelFactory.sync(self._settings)
         return self._channel
+
+    def _forget_inherited(self) -> None:
+        AfterFork.abandon(self._channel, self._callables)
+        self._lock = threading.Lock()
+        self._channel = None
+        self._callables = {}
 
     def close(self) -> None:
         with self._lock:

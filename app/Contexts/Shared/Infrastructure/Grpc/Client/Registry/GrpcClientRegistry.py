@@ -23,6 +23,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientEnvironme
     GrpcClientEnvironment,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientName import GrpcClientName
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 ClientFactory = Callable[[GrpcClientSettings], GrpcClient]
 _log = structlog.get_logger("grpc.client")
@@ -58,6 +59,11 @@ class GrpcClientRegistry:
         self._clients: dict[str, GrpcClient] = {}
         self._lock = threading.Lock()
         self._closed = False
+        AfterFork.register(self, in_child=GrpcClientRegistry._new_lock)
+
+    def _new_lock(self) -> None:
+        """A forked child's lock: another thread of the parent may have held this one."""
+        self._lock = threading.Lock()
 
     def register(self, name: str, settings: GrpcClientSettings | str) -> GrpcClientSettings:
         """Register ``name`` with ``settings`` (or just a target) as the environment overrides them.

@@ -2,6 +2,7 @@ import threading
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 _ASYNC_POLL_SECONDS = 0.005
 
@@ -14,6 +15,10 @@ class Bulkhead:
     on the condition; a task polls with the clock's async sleep instead, because
     an asyncio primitive would tie the bulkhead to a single event loop and a
     thread-backed wait would leave a slot taken if the task were cancelled.
+
+    A forked child starts with every slot free: the calls its parent had in
+    flight belong to threads the child does not have, and would otherwise hold
+    their slots for good.
     """
 
     def __init__(self, policy: BulkheadPolicy, clock: Clock) -> None:
@@ -22,6 +27,7 @@ class Bulkhead:
         self._clock = clock
         self._in_flight = 0
         self._free = threading.Condition(threading.Lock())
+        AfterFork.register(self, in_child=Bulkhead._empty)
 
     @property
     def limit(self) -> int:
@@ -64,6 +70,10 @@ class Bulkhead:
         with self._free:
             self._in_flight -= 1
             self._free.notify()
+
+    def _empty(self) -> None:
+        self._in_flight = 0
+        self._free = threading.Condition(threading.Lock())
 
     def _has_room(self) -> bool:
         return self._in_flight < self._limit

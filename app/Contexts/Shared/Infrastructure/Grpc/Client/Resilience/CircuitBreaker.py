@@ -8,6 +8,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Circuit import Circuit, CircuitState
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitPermit import CircuitPermit
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 
 class CircuitBreaker:
@@ -23,12 +24,21 @@ class CircuitBreaker:
     failure through exceptions, while a failed call here is a response; both
     keep sync and async state apart; neither takes an injectable clock; and
     neither has a failure-rate window.
+
+    A forked child starts with every circuit closed: a probe its parent had in
+    flight would never report back there, leaving its circuit open for good,
+    and the child's own connections have not failed yet.
     """
 
     def __init__(self, policy: CircuitBreakerPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
         self._circuits: dict[str, Circuit] = {}
+        self._lock = threading.Lock()
+        AfterFork.register(self, in_child=CircuitBreaker._close_all)
+
+    def _close_all(self) -> None:
+        self._circuits = {}
         self._lock = threading.Lock()
 
     def admit(self, key: str) -> CircuitPermit | None:
@@ -41,7 +51,9 @@ class CircuitBreaker:
         Call it exactly once per ``admit`` that returned a permit. An outcome
         that arrives after the circuit changed state is dropped.
         """
-        self._circuits[permit.key].settle(permit, code)
+        circuit = self._circuits.get(permit.key)
+        if circuit is not None:  # gone only in a forked child, which starts afresh
+            circuit.settle(permit, code)
 
     def retry_in(self, key: str) -> float:
         """Seconds until an open circuit lets trial calls through; 0.0 when it is not open."""

@@ -21,6 +21,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientRegistry 
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from tests.Support.Certificates import Certificates
+from tests.Support.ForkedChild import ForkedChild
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -320,3 +321,28 @@ def test_the_repr_names_the_services_and_how_many_clients_are_open(
     assert repr(registry) == "<GrpcClientRegistry ['users', 'orders'] clients open: 1>"
     registry.close_all()
     assert repr(registry) == "<GrpcClientRegistry ['users', 'orders'] closed>"
+
+
+def test_a_child_forked_while_another_thread_makes_a_client_can_make_its_own() -> None:
+    building, go_on = threading.Event(), threading.Event()
+
+    def slow_factory(settings: GrpcClientSettings) -> GrpcClient:
+        if settings.target == NOWHERE:
+            building.set()
+            go_on.wait(10)  # holds the registry's lock, as a slow first use does
+        return GrpcClient.from_settings(settings)
+
+    registry = GrpcClientRegistry(environ={}, client_factory=slow_factory)
+    registry.register("slow", NOWHERE)
+    registry.register("other", "127.0.0.1:2")
+    first_use = threading.Thread(target=registry.get, args=("slow",))
+    first_use.start()
+    building.wait(10)
+
+    child = ForkedChild.run(lambda: registry.get("other").settings.target)
+
+    go_on.set()
+    first_use.join(10)
+    registry.close_all()
+    assert child.ended_well(), child
+    assert child.returned == "127.0.0.1:2"
