@@ -15,6 +15,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryBackoff impo
 # Sent back: whether a slot was taken (SLOT), the attempt's response (SEND), None (SLEEP).
 Flow = Generator[CallStep, Any, GrpcResponse]
 
+_OK = grpc.StatusCode.OK
 # An attempt with less time than this left could only end in DEADLINE_EXCEEDED.
 _SHORTEST_USEFUL_ATTEMPT = 0.001
 
@@ -51,46 +52,53 @@ class CallEngine:
         self._clock = clock
 
     def run(self, invocation: GrpcInvocation) -> Flow:
-        bulkhead = self._bulkhead
+        """Bulkhead, breaker, first attempt, then ``_retried`` only if that one failed.
+
+        One generator on the path of a call that succeeds at once: each
+        ``yield from`` layer would cost every step of every call a frame.
+        """
+        bulkhead, breaker = self._bulkhead, self._breaker
         if not bulkhead.try_enter():
             left = invocation.deadline - self._clock.now()
             if not bulkhead.waits or left <= 0 or not (yield CallStep(CallStep.SLOT, left)):
                 return Rejection.bulkhead_full(self._target, bulkhead.limit)
         try:
-            return (yield from self._guarded(invocation))
+            permit = None
+            if breaker is not None:
+                key = self._breaker_key(invocation)
+                permit = breaker.admit(key)
+                if permit is None:
+                    return Rejection.circuit_open(key, breaker.retry_in(key))
+            outcome: grpc.StatusCode | None = None
+            try:
+                timeout = self._attempt_timeout(invocation)
+                if timeout < _SHORTEST_USEFUL_ATTEMPT:
+                    return Rejection.deadline_spent(self._target, invocation.timeout)
+                response: GrpcResponse = yield CallStep(CallStep.SEND, timeout)
+                if response.status_code() is not _OK:
+                    response = yield from self._retried(invocation, response)
+                outcome = _counted(response)
+                return response
+            finally:
+                if breaker is not None and permit is not None:
+                    breaker.settle(permit, outcome)
         finally:
             bulkhead.leave()
 
-    def _guarded(self, invocation: GrpcInvocation) -> Flow:
-        breaker = self._breaker
-        if breaker is None:
-            return (yield from self._attempts(invocation))
-        key = self._target + invocation.method.path if self._per_method else self._target
-        permit = breaker.admit(key)
-        if permit is None:
-            return Rejection.circuit_open(key, breaker.retry_in(key))
-        outcome: grpc.StatusCode | None = None
-        try:
-            response = yield from self._attempts(invocation)
-            outcome = _counted(response)
-            return response
-        finally:
-            breaker.settle(permit, outcome)
+    def _breaker_key(self, invocation: GrpcInvocation) -> str:
+        return self._target + invocation.method.path if self._per_method else self._target
 
-    def _attempts(self, invocation: GrpcInvocation) -> Flow:
-        """Attempts and backoffs until one succeeds, the policy says stop, or time runs out.
+    def _retried(self, invocation: GrpcInvocation, response: GrpcResponse) -> Flow:
+        """Backoffs and attempts after a failed first one, until one succeeds or it must stop.
 
-        The answer is the last attempt's response, counting every attempt, and
-        of unknown outcome if any attempt was (an earlier one may have done the
-        work although the last one never left the client).
+        It stops when the policy says so for the failure, when attempts run
+        out, or when the next backoff would wake after the deadline. The answer
+        is the last attempt's response, counting every attempt, and of unknown
+        outcome if any attempt was (an earlier one may have done the work
+        although the last one never left the client).
         """
-        policy, number = invocation.retry, 1
-        timeout = self._attempt_timeout(invocation)
-        if timeout < _SHORTEST_USEFUL_ATTEMPT:
-            return Rejection.deadline_spent(self._target, invocation.timeout)
-        response: GrpcResponse = yield CallStep(CallStep.SEND, timeout)
-        unknown = False
-        while response.status_code() is not grpc.StatusCode.OK:
+        policy, number, unknown = invocation.retry, 1, False
+        while response.status_code() is not _OK:
             unknown = unknown or response.outcome_unknown()
             if number >= policy.max_attempts or not policy.retries(
                 response.status_code(), invocation.idempotent, response.never_sent()
@@ -121,6 +129,6 @@ def _final(response: GrpcResponse, attempts: int, unknown: bool) -> GrpcResponse
 def _counted(response: GrpcResponse) -> grpc.StatusCode | None:
     """The outcome the breaker hears: none for a call that never reached a server."""
     code = response.status_code()
-    if code is grpc.StatusCode.OK:
+    if code is _OK:
         return code
     return None if response.attempts() == 0 or response.never_sent() else code

@@ -21,9 +21,9 @@ class GrpcAioPoller:
     and grpcio offers no way to start it again. ``AsyncChannels`` closes the
     channels of loops that are not running before a fork so that the thread is
     gone by then; what keeps it alive is an aio channel of a loop still running
-    (a fork from inside a coroutine, or a loop in another thread), an aio call
-    object still referenced (``GrpcResponse`` keeps a successful one), or any
-    grpc.aio object the application made itself. Then ``usable()`` is false in
+    (a fork from inside a coroutine, or a loop in another thread), or any
+    grpc.aio object the application made and still holds (a ``GrpcResponse``
+    holds none). Then ``usable()`` is false in
     the child, and ``call_async`` goes through the blocking API on a worker
     thread instead.
     """

@@ -10,8 +10,10 @@ _ASYNC_POLL_SECONDS = 0.005
 class Bulkhead:
     """Counts a client's calls in flight, across threads and event loops alike.
 
-    One counter under one condition serves ``call`` and ``call_async``, so the
-    limit holds whatever mix of the two a service uses. A blocked thread waits
+    One counter under one lock serves ``call`` and ``call_async``, so the
+    limit holds whatever mix of the two a service uses. The lock is taken
+    directly on the hot path (a ``Condition``'s own ``with`` is Python code);
+    its condition is notified only when a thread is waiting. A blocked thread waits
     on the condition; a task polls with the clock's async sleep instead, because
     an asyncio primitive would tie the bulkhead to a single event loop and a
     thread-backed wait would leave a slot taken if the task were cancelled.
@@ -25,8 +27,7 @@ class Bulkhead:
         self._limit = policy.max_in_flight
         self._wait = policy.wait
         self._clock = clock
-        self._in_flight = 0
-        self._free = threading.Condition(threading.Lock())
+        self._empty()
         AfterFork.register(self, in_child=Bulkhead._empty)
 
     @property
@@ -40,9 +41,9 @@ class Bulkhead:
 
     def enter(self, within: float) -> bool:
         """Take a slot, waiting up to ``within`` seconds for one; ``False`` if none came."""
-        with self._free:
+        with self._lock:
             if self._in_flight >= self._limit and (
-                not self._wait or not self._free.wait_for(self._has_room, within)
+                not self._wait or not self._wait_for_room(within)
             ):
                 return False
             self._in_flight += 1
@@ -50,7 +51,7 @@ class Bulkhead:
 
     def try_enter(self) -> bool:
         """Take a slot if one is free, never waiting: the async path's fast lane."""
-        with self._free:
+        with self._lock:
             if self._in_flight >= self._limit:
                 return False
             self._in_flight += 1
@@ -67,13 +68,25 @@ class Bulkhead:
         return True
 
     def leave(self) -> None:
-        with self._free:
+        with self._lock:
             self._in_flight -= 1
-            self._free.notify()
+            if self._waiting:
+                self._free.notify()
+
+    def _wait_for_room(self, within: float) -> bool:
+        """Wait, holding the lock as a condition does, until a slot frees or time runs out."""
+        self._waiting += 1
+        try:
+            return self._free.wait_for(self._has_room, within)
+        finally:
+            self._waiting -= 1
 
     def _empty(self) -> None:
+        """A fresh count and lock: at construction, and in a forked child."""
         self._in_flight = 0
-        self._free = threading.Condition(threading.Lock())
+        self._waiting = 0
+        self._lock = threading.Lock()
+        self._free = threading.Condition(self._lock)
 
     def _has_room(self) -> bool:
         return self._in_flight < self._limit
