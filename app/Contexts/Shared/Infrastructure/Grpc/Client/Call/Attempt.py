@@ -4,10 +4,10 @@ from collections.abc import Callable
 import grpc
 from google.protobuf.message import DecodeError
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.FinishedCall import FinishedCall
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
@@ -60,7 +60,7 @@ class Attempt(GrpcTransport):
             if self._closed_error() is None:
                 raise
             return _CLOSED_BEFORE_SENDING
-        return _answer(invocation, payload, call.initial_metadata(), call.trailing_metadata())
+        return _answer(invocation, payload, *FinishedCall.metadata(call))
 
     async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         """The attempt on this loop's aio channel; on a worker thread where grpc.aio cannot run.
@@ -90,9 +90,7 @@ class Attempt(GrpcTransport):
             if not self._closed_mid_call():
                 raise
             return _CANCELLED_BY_CLOSE
-        initial = tuple(SettledCoroutine.result(call.initial_metadata()) or ())
-        trailing = tuple(SettledCoroutine.result(call.trailing_metadata()) or ())
-        return _answer(invocation, payload, initial, trailing)
+        return _answer(invocation, payload, *FinishedCall.metadata_async(call))
 
     def _failed(
         self, invocation: GrpcInvocation, error: grpc.RpcError, connected: Callable[[], bool]
