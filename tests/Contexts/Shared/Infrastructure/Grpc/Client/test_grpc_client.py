@@ -358,7 +358,7 @@ def test_close_cancels_a_blocking_call_in_flight_in_another_thread(server: Runni
         client.close()
         response = in_flight.result(10)
 
-    assert response.status_code() is grpc.StatusCode.CANCELLED
+    assert response.status_code() is grpc.StatusCode.CANCELLED, response
 
 
 async def test_a_reply_over_the_receive_limit_is_resource_exhausted(
