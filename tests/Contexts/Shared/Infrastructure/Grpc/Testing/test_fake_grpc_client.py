@@ -584,3 +584,21 @@ def test_the_fake_is_built_with_any_keyword_the_real_client_takes(
     """``functools.partial(GrpcClient, load_balancing=...)`` as a client_factory takes the fake."""
     with FakeGrpcClient("users:50051", **keyword) as fake:  # type: ignore[arg-type]
         assert not fake.calls
+
+
+class _OversleepingClock(InstantClock):
+    """A backoff that wakes far later than asked, as a starved thread's or loop's does."""
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds + 5.0)
+
+
+async def test_no_attempt_is_sent_when_a_backoff_overslept_the_deadline(invoke: Invoke) -> None:
+    retry = RetryPolicy(max_attempts=5, initial_backoff=0.1, jitter=0.0)
+    with FakeGrpcClient(retry=retry, clock=_OversleepingClock()) as fake:
+        fake.fail(USERS, "GetUser", grpc.StatusCode.UNAVAILABLE, "restarting")
+        response = await invoke(fake, IdempotentRequest("1", timeout=1.0))
+
+    assert len(fake.calls) == 1
+    assert response.attempts() == 1
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE

@@ -108,8 +108,11 @@ class CallEngine:
             if self._clock.now() + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
                 break
             yield CallStep(CallStep.SLEEP, backoff)
+            timeout = self._attempt_timeout(invocation)
+            if timeout < _SHORTEST_USEFUL_ATTEMPT:  # the sleep overran what was left
+                break
             number += 1
-            response = yield CallStep(CallStep.SEND, self._attempt_timeout(invocation))
+            response = yield CallStep(CallStep.SEND, timeout)
         return _final(response, number, unknown)
 
     def _attempt_timeout(self, invocation: GrpcInvocation) -> float:
