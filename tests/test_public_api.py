@@ -64,3 +64,38 @@ def test_the_errors_package_exports_exactly_the_error_tree() -> None:
         name for name in dir(errors) if isinstance(getattr(errors, name), type)
     )
     assert all(issubclass(getattr(errors, name), root) for name in errors.__all__)
+
+
+CLIENT_PACKAGE = "app.Contexts.Shared.Infrastructure.Grpc.Client"
+CLIENT_SURFACE = [
+    "BaseGrpcRequest",
+    "BulkheadPolicy",
+    "ChannelRegistry",
+    "CircuitBreakerPolicy",
+    "GrpcClient",
+    "GrpcClientSettings",
+    "GrpcMetadata",
+    "GrpcRequest",
+    "GrpcResponse",
+    "HealthCheckResult",
+    "HealthStatus",
+    "KeepaliveSettings",
+    "RetryPolicy",
+    "TlsSettings",
+]
+
+
+def test_the_client_package_exports_exactly_its_public_names() -> None:
+    """A name added to or dropped from the surface is a decision: this test makes it visible."""
+    package = importlib.import_module(CLIENT_PACKAGE)
+
+    assert sorted(package.__all__) == CLIENT_SURFACE
+
+
+@pytest.mark.parametrize("name", CLIENT_SURFACE)
+def test_each_public_name_is_the_class_of_its_own_module(name: str) -> None:
+    exported = getattr(importlib.import_module(CLIENT_PACKAGE), name)
+
+    assert exported.__name__ == name
+    assert exported.__module__.startswith(f"{CLIENT_PACKAGE}.")
+    assert exported.__module__.endswith(f".{name}")

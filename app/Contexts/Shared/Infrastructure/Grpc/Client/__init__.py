@@ -1,0 +1,45 @@
+"""The client's public names, importable from one place.
+
+Everything a caller needs to describe, send and configure calls and to read
+their outcome; the modules each name lives in (``...Grpc.Client.GrpcClient``
+and the like, the spec's import paths) keep working. Anything not listed in
+``__all__`` is internal and may change. Errors are in ``...Grpc.Client.Errors``.
+"""
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
+    HealthCheckResult,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthStatus import HealthStatus
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
+
+__all__ = [
+    "BaseGrpcRequest",
+    "BulkheadPolicy",
+    "ChannelRegistry",
+    "CircuitBreakerPolicy",
+    "GrpcClient",
+    "GrpcClientSettings",
+    "GrpcMetadata",
+    "GrpcRequest",
+    "GrpcResponse",
+    "HealthCheckResult",
+    "HealthStatus",
+    "KeepaliveSettings",
+    "RetryPolicy",
+    "TlsSettings",
+]
