@@ -3,7 +3,11 @@ import math
 import threading
 import time
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import MAX_SECONDS
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
@@ -32,8 +36,14 @@ class ChannelRegistry:
     _default_lock = threading.Lock()
 
     def __init__(self, linger: float = 60.0) -> None:
-        if not isinstance(linger, int | float) or linger < 0:
-            raise ValueError("linger must be a number of seconds >= 0")
+        if (
+            isinstance(linger, bool)
+            or not isinstance(linger, int | float)
+            or not 0 <= linger <= MAX_SECONDS
+        ):
+            raise InvalidGrpcClientSettings(
+                f"linger must be a number of seconds from 0 to {MAX_SECONDS:.0e}, got {linger!r}"
+            )
         self._linger = linger
         self._entries: dict[_Key, SharedChannel] = {}
         self._changed = threading.Condition()
