@@ -2,6 +2,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
@@ -11,6 +12,20 @@ from tests.Support.RunningServer import RunningServer
 pytest_plugins = ["app.Contexts.Shared.Infrastructure.Grpc.Testing.pytest_plugin", "pytester"]
 
 Invoke = Callable[[GrpcClient, GrpcRequest], Awaitable[GrpcResponse]]
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_outlives_its_test() -> Iterator[None]:
+    """Close the default registry's idle channels after each test.
+
+    They linger 60 s for the next client with equal settings, which is right in
+    a service but not between tests: a later test whose server got the same
+    port from the OS would share a channel still backing off from the earlier
+    server's shutdown, and fail its first calls with UNAVAILABLE "failed to
+    connect" for up to the reconnect backoff.
+    """
+    yield
+    ChannelRegistry.default().close_idle()
 
 
 @pytest.fixture
