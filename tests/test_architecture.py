@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = Path("app/Contexts/Backoffice/Users")
+CLIENT = Path("app/Contexts/Shared/Infrastructure/Grpc/Client")
+CLIENT_PACKAGE = "app.Contexts.Shared.Infrastructure.Grpc.Client"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 VIOLATIONS = {
@@ -34,6 +36,26 @@ VIOLATIONS = {
     "shared domain imports shared infrastructure": (
         Path("app/Contexts/Shared/Domain/Errors/RemoteServiceError.py"),
         "from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId",
+    ),
+    "channels import the call engine above them": (
+        CLIENT / "Channel/SharedChannel.py",
+        f"from {CLIENT_PACKAGE}.Call.CallEngine import CallEngine",
+    ),
+    "a response imports the client that makes it": (
+        CLIENT / "GrpcResponse.py",
+        f"from {CLIENT_PACKAGE}.GrpcClient import GrpcClient",
+    ),
+    "two policies import each other": (
+        CLIENT / "BulkheadPolicy.py",
+        f"from {CLIENT_PACKAGE}.RetryPolicy import RetryPolicy",
+    ),
+    "an option value imports the settings": (
+        CLIENT / "Options/TimeoutSeconds.py",
+        f"from {CLIENT_PACKAGE}.GrpcClientSettings import GrpcClientSettings",
+    ),
+    "discovery imports the grpc client": (
+        Path("app/Contexts/Shared/Infrastructure/Discovery/ServiceAddress.py"),
+        f"from {CLIENT_PACKAGE}.Errors.GrpcClientError import GrpcClientError",
     ),
 }
 

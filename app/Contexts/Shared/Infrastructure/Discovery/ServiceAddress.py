@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from app.Contexts.Shared.Infrastructure.Discovery.Errors.InvalidServiceAddress import (
     InvalidServiceAddress,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcHostPort import (
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcHostPort import (
     MAX_PORT,
     GrpcHostPort,
 )

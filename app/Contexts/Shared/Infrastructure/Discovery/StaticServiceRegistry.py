@@ -7,8 +7,8 @@ from app.Contexts.Shared.Infrastructure.Discovery.Errors.InvalidServiceRegistry 
     InvalidServiceRegistry,
 )
 from app.Contexts.Shared.Infrastructure.Discovery.Errors.ServiceNotFound import ServiceNotFound
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceRegistry import ServiceRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
 
 
 class StaticServiceRegistry(ServiceRegistry):

@@ -6,7 +6,7 @@ from app.Contexts.Shared.Infrastructure.Discovery.Errors import (
     InvalidServiceRegistry,
     ServiceNotFound,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from tests.conftest import Invoke
 from tests.Support.RunningServer import RunningServer
@@ -26,7 +26,7 @@ TEMPLATE = "{service}.backend.svc.cluster.local"
 )
 def test_a_named_host_becomes_a_dns_target(host: str, target: str) -> None:
     assert DnsServiceRegistry({"users": host}).discover("users") == target
-    assert GrpcTarget.parse(target) == target
+    assert GrpcTarget.parse(target, "target", ValueError) == target
 
 
 def test_a_template_names_every_other_service() -> None:

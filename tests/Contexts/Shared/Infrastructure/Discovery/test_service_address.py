@@ -4,8 +4,8 @@ from app.Contexts.Shared.Infrastructure.Discovery.Errors import (
     InvalidServiceAddress,
     InvalidServiceRegistry,
 )
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceAddress import ServiceAddress
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
 
 ADDRESSES = [
     ("users.svc.cluster.local", "users.svc.cluster.local:50051"),
@@ -25,7 +25,10 @@ def test_a_host_with_or_without_a_port_becomes_a_grpc_host_port(text: str, targe
 
 @pytest.mark.parametrize(("text", "target"), ADDRESSES)
 def test_what_an_address_makes_is_a_target_clients_accept(text: str, target: str) -> None:
-    assert GrpcTarget.parse(str(ServiceAddress.parse(text, 50051, "hosts"))) == target
+    assert (
+        GrpcTarget.parse(str(ServiceAddress.parse(text, 50051, "hosts")), "target", ValueError)
+        == target
+    )
 
 
 @pytest.mark.parametrize(

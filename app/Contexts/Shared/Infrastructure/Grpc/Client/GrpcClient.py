@@ -17,9 +17,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelReadiness imp
     ChannelReadiness,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -41,6 +38,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcReques
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker

@@ -4,16 +4,8 @@ from numbers import Real
 
 import grpc
 
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.LoadBalancingPolicy import (
-    LoadBalancingPolicy,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -26,6 +18,16 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.SensitiveMetadata import (
     SensitiveMetadata,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.CompressionChoice import (
+    CompressionChoice,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.LoadBalancingPolicy import (
+    LoadBalancingPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import (
     BearerToken,
@@ -136,7 +138,7 @@ class GrpcClientSettings:
         )
 
     def __post_init__(self) -> None:
-        GrpcTarget.parse(self.target)
+        GrpcTarget.parse(self.target, "target", InvalidGrpcClientSettings)
         for name in ("max_send_message_length", "max_receive_message_length"):
             value = getattr(self, name)
             if not (value is None or (type(value) is int and (value > 0 or value == -1))):

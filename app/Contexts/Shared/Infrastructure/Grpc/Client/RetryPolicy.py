@@ -4,12 +4,12 @@ from numbers import Real
 
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import (
-    MAX_SECONDS,
-    TimeoutSeconds,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import (
+    MAX_SECONDS,
+    TimeoutSeconds,
 )
 
 

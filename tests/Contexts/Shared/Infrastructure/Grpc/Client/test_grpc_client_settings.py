@@ -4,12 +4,12 @@ from typing import Any
 import grpc
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 from tests.Support.Certificates import Certificates
 

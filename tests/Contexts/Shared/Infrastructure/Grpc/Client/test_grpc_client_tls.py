@@ -11,15 +11,15 @@ from collections.abc import Iterator
 import pytest
 from structlog.testing import capture_logs
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidBearerToken,
     InvalidGrpcClientSettings,
     InvalidGrpcMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 from tests.conftest import Invoke

@@ -1,7 +1,7 @@
 import grpc
 import grpc.aio
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SettledCoroutine import SettledCoroutine
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import RawMetadata
 
 Metadata = tuple[RawMetadata, RawMetadata]

@@ -1,8 +1,6 @@
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
     InvalidGrpcRequest,
 )
@@ -18,6 +16,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethodCatalog import (
     GrpcMethodCatalog,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.CompressionChoice import (
+    CompressionChoice,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 

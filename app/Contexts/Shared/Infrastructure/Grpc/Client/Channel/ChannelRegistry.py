@@ -3,12 +3,12 @@ import math
 import threading
 import time
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import MAX_SECONDS
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import MAX_SECONDS
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 

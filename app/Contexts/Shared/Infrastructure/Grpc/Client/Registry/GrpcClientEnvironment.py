@@ -8,17 +8,19 @@ from app.Contexts.Shared.Infrastructure.Discovery.EnvironmentServiceRegistry imp
 from app.Contexts.Shared.Infrastructure.Discovery.Errors.ServiceDiscoveryError import (
     ServiceDiscoveryError,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CompressionChoice import CompressionChoice
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.LoadBalancingPolicy import (
-    LoadBalancingPolicy,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientEnvironment import (
     InvalidGrpcClientEnvironment,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.CompressionChoice import (
+    CompressionChoice,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.LoadBalancingPolicy import (
+    LoadBalancingPolicy,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.EnvironmentOverride import (
     EnvironmentOverride as Override,
 )

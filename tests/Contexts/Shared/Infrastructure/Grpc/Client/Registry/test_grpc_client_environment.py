@@ -6,9 +6,6 @@ from typing import Any
 import grpc
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
-    KeepaliveSettings,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -19,6 +16,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import (
     InvalidTlsSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
+    KeepaliveSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientEnvironment import (
     GrpcClientEnvironment,
 )

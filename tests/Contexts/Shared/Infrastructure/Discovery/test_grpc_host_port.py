@@ -1,6 +1,6 @@
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcHostPort import GrpcHostPort
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcHostPort import GrpcHostPort
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from typing import Any
 import grpc
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcTimeout
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import TimeoutSeconds
 from tests.conftest import Invoke
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest

@@ -1,10 +1,7 @@
 import re
 from collections.abc import Callable
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcHostPort import GrpcHostPort
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
-    InvalidGrpcClientSettings,
-)
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcHostPort import GrpcHostPort
 
 # sockaddr_un.sun_path holds 108 bytes on Linux; grpc-core keeps one for the NUL that ends a
 # path or starts an abstract name (UnixSockaddrPopulate in src/core/lib/address_utils/
@@ -49,10 +46,15 @@ class GrpcTarget:
     def parse(
         cls,
         value: object,
-        source: str = "target",
-        error: type[Exception] = InvalidGrpcClientSettings,
+        source: str,
+        error: type[Exception],
     ) -> str:
-        """``value`` unchanged; ``error`` (``InvalidGrpcClientSettings``) naming what is wrong."""
+        """``value`` unchanged; else raises ``error`` naming ``source`` and what is wrong.
+
+        The caller names its own error (``InvalidGrpcClientSettings`` for a
+        client's target, ``InvalidServiceAddress`` for a registry's entry), so
+        this grammar belongs to neither.
+        """
         problem = cls._problem(value)
         if problem is None and isinstance(value, str):
             return value

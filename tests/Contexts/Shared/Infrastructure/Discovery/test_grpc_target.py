@@ -1,6 +1,6 @@
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcTarget import GrpcTarget
+from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from tests.conftest import Invoke
@@ -49,7 +49,7 @@ ACCEPTED = [
 
 @pytest.mark.parametrize("target", ACCEPTED)
 def test_every_form_of_grpcs_naming_rules_is_kept_unchanged(target: str) -> None:
-    assert GrpcTarget.parse(target) == target
+    assert GrpcTarget.parse(target, "target", InvalidGrpcClientSettings) == target
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_a_target_grpc_would_misread_or_refuse_is_refused_naming_what_is_wrong(
     target: object, says: str
 ) -> None:
     with pytest.raises(InvalidGrpcClientSettings, match=says):
-        GrpcTarget.parse(target)
+        GrpcTarget.parse(target, "target", InvalidGrpcClientSettings)
 
 
 def test_the_message_names_where_the_target_came_from_and_the_error_is_the_callers() -> None:
@@ -174,7 +174,7 @@ async def test_the_accepted_forms_reach_the_server(
 )
 def test_a_password_pasted_into_a_url_target_is_never_shown(target: str) -> None:
     with pytest.raises(InvalidGrpcClientSettings) as refused:
-        GrpcTarget.parse(target)
+        GrpcTarget.parse(target, "target", InvalidGrpcClientSettings)
 
     assert "s3cr3t-pw" not in str(refused.value)
     assert "[redacted]@users" in str(refused.value)

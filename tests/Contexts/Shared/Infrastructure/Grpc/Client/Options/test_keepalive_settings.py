@@ -2,10 +2,10 @@ from typing import Any
 
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.KeepaliveSettings import (
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
     KeepaliveSettings,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientSettings
 
 
 def test_each_field_becomes_its_grpc_channel_option() -> None:

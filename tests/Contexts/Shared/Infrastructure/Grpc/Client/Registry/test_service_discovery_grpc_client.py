@@ -11,15 +11,15 @@ from app.Contexts.Shared.Infrastructure.Discovery.EnvironmentServiceRegistry imp
     EnvironmentServiceRegistry,
 )
 from app.Contexts.Shared.Infrastructure.Discovery.Errors import ServiceNotFound
-from app.Contexts.Shared.Infrastructure.Discovery.ServiceDiscoveryGrpcClient import (
-    ServiceDiscoveryGrpcClient,
-)
 from app.Contexts.Shared.Infrastructure.Discovery.ServiceRegistry import ServiceRegistry
 from app.Contexts.Shared.Infrastructure.Discovery.StaticServiceRegistry import (
     StaticServiceRegistry,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcClientClosed
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.ServiceDiscoveryGrpcClient import (
+    ServiceDiscoveryGrpcClient,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
 from protos import user_pb2
 from tests.conftest import Invoke
