@@ -44,6 +44,17 @@ class SettingCheck:
         return parse
 
     @staticmethod
+    def text(accept: Callable[[str], bool], says: str) -> Parse:
+        """A non-empty ``str`` that ``accept`` takes; ``says`` what it must be."""
+
+        def parse(value: object, name: str) -> str:
+            if isinstance(value, str) and value and accept(value):
+                return value
+            raise InvalidGrpcClientSettings(f"{name} must be {says}, got {value!r}")
+
+        return parse
+
+    @staticmethod
     def named(parse: NamedParse) -> Parse:
         """A check of the ``parse(value, error, what)`` form shared with requests."""
         return lambda value, name: parse(value, InvalidGrpcClientSettings, name)

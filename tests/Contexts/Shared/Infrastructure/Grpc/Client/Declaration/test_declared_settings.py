@@ -15,6 +15,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
     DeclaredSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import SettingCheck
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
     SettingDeclaration,
 )
@@ -193,3 +194,12 @@ def test_a_field_without_a_declaration_is_a_bug_found_at_once() -> None:
 
     with pytest.raises(TypeError, match="value has no SettingDeclaration"):
         DeclaredSettings.normalize(Undeclared())
+
+
+@pytest.mark.parametrize("value", ["", 5, None, b"svc"])
+def test_a_text_check_takes_only_a_non_empty_str_it_accepts(value: object) -> None:
+    parse = SettingCheck.text(str.isidentifier, "an identifier")
+
+    assert parse("name", "field") == "name"
+    with pytest.raises(InvalidGrpcClientSettings, match=r"field must be an identifier, got "):
+        parse(value, "field")
