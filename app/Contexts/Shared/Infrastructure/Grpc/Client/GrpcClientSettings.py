@@ -249,6 +249,20 @@ class GrpcClientSettings:
         default=False,
         metadata=Setting.meta(Check.flag, env="WAIT_FOR_READY", read=Value.boolean),
     )
+    user_agent: str | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.optional(
+                Check.text(
+                    lambda text: text.isascii() and text.isprintable(),
+                    "non-empty printable ASCII, without control characters",
+                )
+            ),
+            env="USER_AGENT",
+            read=Value.optional(Value.text),
+            channel_option="grpc.primary_user_agent",
+        ),
+    )
 
     @classmethod
     def create(cls, target: str, **options: Any) -> "GrpcClientSettings":
