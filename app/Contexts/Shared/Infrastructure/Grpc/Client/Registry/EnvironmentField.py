@@ -72,33 +72,36 @@ class EnvironmentField:
             return used[0].apply(prefix, settings, found[used[0]])
         variables = ", ".join(prefix + override.suffix for override in used)
         values = {override.field: found[override] for override in self.members if override in found}
-        switch = found.get(self.own) if self.own is not None else None
+        off = self.own is not None and found.get(self.own) is False
         with Override.blaming(variables):
-            policy = self._policy(prefix, variables, getattr(settings, self.field), switch, values)
+            if off:
+                self._refuse_values_when_off(values)
+            registered = getattr(settings, self.field)
+            policy = (
+                None if off else self._policy(self.nested, prefix, variables, registered, values)
+            )
             return dataclasses.replace(settings, **{self.field: policy})
 
-    def _policy(
-        self,
-        prefix: str,
-        variables: str,
-        registered: object,
-        switch: object,
-        values: dict[str, Any],
-    ) -> object:
-        if switch is False:
-            if values:
-                raise InvalidGrpcClientSettings(
-                    f"{self.field} is turned off and given settings at once; unset one or the other"
-                )
-            return None
-        if registered is None:
-            self._refuse_missing(prefix, variables, values)
-            return self.nested(**values) if self.nested is not None else None
-        return dataclasses.replace(registered, **values)  # type: ignore[type-var]
+    def _refuse_values_when_off(self, values: dict[str, Any]) -> None:
+        if values:
+            raise InvalidGrpcClientSettings(
+                f"{self.field} is turned off and given settings at once; unset one or the other"
+            )
 
-    def _refuse_missing(self, prefix: str, variables: str, values: dict[str, Any]) -> None:
+    def _policy(
+        self, nested: type, prefix: str, variables: str, registered: Any, values: dict[str, Any]
+    ) -> object:
+        """The registered policy with ``values``; a new one when none is registered."""
+        if registered is not None:
+            return dataclasses.replace(registered, **values)
+        self._refuse_missing(nested, prefix, variables, values)
+        return nested(**values)
+
+    def _refuse_missing(
+        self, nested: type, prefix: str, variables: str, values: dict[str, Any]
+    ) -> None:
         """A policy that is off is turned on only by the variables of the fields it requires."""
-        parameters = inspect.signature(self.nested).parameters.values() if self.nested else ()
+        parameters = inspect.signature(nested).parameters.values()
         required = {p.name for p in parameters if p.default is inspect.Parameter.empty}
         missing = [o for o in self.members if o.field in required and o.field not in values]
         if missing:
