@@ -78,13 +78,14 @@ def _message_length(value: object, name: str) -> int | None:
 
 
 def _options(value: object, name: str) -> ChannelOptions:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    unusable = InvalidGrpcClientSettings(f"{name} must be a mapping or (name, value) pairs")
+    if not isinstance(pairs, Iterable):
+        raise unusable
     try:
-        pairs = value.items() if isinstance(value, Mapping) else value
-        options = tuple((key, option) for key, option in pairs)  # type: ignore[attr-defined]
+        options = tuple((key, option) for key, option in pairs)
     except (TypeError, ValueError) as error:
-        raise InvalidGrpcClientSettings(
-            f"{name} must be a mapping or (name, value) pairs"
-        ) from error
+        raise unusable from error
     for key, option in options:
         if not isinstance(key, str) or not isinstance(option, ChannelOptionValue):
             raise InvalidGrpcClientSettings(
