@@ -1,7 +1,16 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
-    InvalidGrpcClientSettings,
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import (
+    SettingCheck as Check,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
 )
 
 
@@ -15,11 +24,13 @@ class BulkheadPolicy:
     for callers that prefer shedding load to queueing it.
     """
 
-    max_in_flight: int = 1000
-    wait: bool = True
+    max_in_flight: int = field(
+        default=1000,
+        metadata=Setting.meta(Check.count(1), env="MAX_IN_FLIGHT", read=Value.integer),
+    )
+    wait: bool = field(
+        default=True, metadata=Setting.meta(Check.flag, env="WAIT", read=Value.boolean)
+    )
 
     def __post_init__(self) -> None:
-        if type(self.max_in_flight) is not int or self.max_in_flight < 1:
-            raise InvalidGrpcClientSettings("max_in_flight must be an int of at least 1")
-        if type(self.wait) is not bool:
-            raise InvalidGrpcClientSettings(f"wait must be a bool, got {self.wait!r}")
+        DeclaredSettings.normalize(self)

@@ -1,19 +1,25 @@
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
-    InvalidGrpcClientSettings,
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import (
+    SettingCheck as Check,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
 )
 
-_WHOLE_NUMBERS = ("minimum_calls", "window_size", "half_open_calls")
-
-
-def _is_number(value: object) -> bool:
-    """``True`` and ``False`` are ints to Python, but a setting given one is a mistake."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+_CALLS = Check.count(1)
+_RATE = Check.number(lambda rate: 0 < rate <= 100, "a percentage above 0 and at most 100")
+_SECONDS = Check.number(lambda seconds: 0 < seconds < math.inf, "a positive number of seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,59 +48,45 @@ class CircuitBreakerPolicy:
     own (one broken method does not block the others).
 
     Raises ``InvalidGrpcClientSettings`` naming the field for a value the
-    breaker could never use; ``True``/``False`` are not numbers here.
+    breaker could never use; ``True``/``False`` are not numbers here. Each
+    field declares its check and its variable (``CIRCUIT_BREAKER_`` and the
+    field, upper-cased).
     ``failure_threshold`` (N failures in a row) is gone, with no deprecation
     before 1.0: one dying replica of three behind ``round_robin`` tripped it
     for all three.
     """
 
-    failure_rate_threshold: float = 50.0
-    minimum_calls: int = 20
-    window_size: int = 100
-    reset_timeout: float = 10.0
-    half_open_calls: int = 10
-    failure_codes: frozenset[grpc.StatusCode] = frozenset(
-        {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+    failure_rate_threshold: float = field(
+        default=50.0,
+        metadata=Setting.meta(_RATE, env="FAILURE_RATE_THRESHOLD", read=Value.number),
     )
-    scope: Literal["target", "method"] = "target"
-    enabled: bool = True
+    minimum_calls: int = field(
+        default=20, metadata=Setting.meta(_CALLS, env="MINIMUM_CALLS", read=Value.integer)
+    )
+    window_size: int = field(
+        default=100, metadata=Setting.meta(_CALLS, env="WINDOW_SIZE", read=Value.integer)
+    )
+    reset_timeout: float = field(
+        default=10.0, metadata=Setting.meta(_SECONDS, env="RESET_TIMEOUT", read=Value.number)
+    )
+    half_open_calls: int = field(
+        default=10, metadata=Setting.meta(_CALLS, env="HALF_OPEN_CALLS", read=Value.integer)
+    )
+    failure_codes: frozenset[grpc.StatusCode] = field(
+        default=frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}),
+        metadata=Setting.meta(Check.status_codes, env="FAILURE_CODES", read=Value.status_codes),
+    )
+    scope: Literal["target", "method"] = field(
+        default="target",
+        metadata=Setting.meta(Check.choice("target", "method"), env="SCOPE", read=Value.text),
+    )
+    enabled: bool = field(
+        default=True, metadata=Setting.meta(Check.flag, env="ENABLED", read=Value.boolean)
+    )
 
     @classmethod
     def disabled(cls) -> "CircuitBreakerPolicy":
         return cls(enabled=False)
 
     def __post_init__(self) -> None:
-        for name in _WHOLE_NUMBERS:
-            value = getattr(self, name)
-            if type(value) is not int or value < 1:
-                raise InvalidGrpcClientSettings(
-                    f"{name} must be an int of at least 1, got {value!r}"
-                )
-        self._check_numbers()
-        self._check_codes()
-        if self.scope not in ("target", "method"):
-            raise InvalidGrpcClientSettings(
-                f"scope must be 'target' or 'method', got {self.scope!r}"
-            )
-        if type(self.enabled) is not bool:
-            raise InvalidGrpcClientSettings(f"enabled must be True or False, got {self.enabled!r}")
-
-    def _check_numbers(self) -> None:
-        rate = self.failure_rate_threshold
-        if not _is_number(rate) or not 0 < rate <= 100:
-            raise InvalidGrpcClientSettings(
-                f"failure_rate_threshold must be a percentage above 0 and at most 100, got {rate!r}"
-            )
-        timeout = self.reset_timeout
-        if not _is_number(timeout) or not 0 < timeout < math.inf:
-            raise InvalidGrpcClientSettings(
-                f"reset_timeout must be a positive number of seconds, got {timeout!r}"
-            )
-
-    def _check_codes(self) -> None:
-        if not isinstance(self.failure_codes, frozenset) or not all(
-            isinstance(code, grpc.StatusCode) for code in self.failure_codes
-        ):
-            raise InvalidGrpcClientSettings("failure_codes must be a frozenset of grpc.StatusCode")
-        if grpc.StatusCode.OK in self.failure_codes:
-            raise InvalidGrpcClientSettings("failure_codes cannot hold OK: it is a success")
+        DeclaredSettings.normalize(self)

@@ -1,9 +1,6 @@
 from time import perf_counter
-from typing import Self
+from typing import Any, Self
 
-import grpc
-
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.Attempt import Attempt
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallEngine import CallEngine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
@@ -17,8 +14,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelReadiness imp
     ChannelReadiness,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
-    CircuitBreakerPolicy,
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
@@ -26,11 +23,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
     InvalidGrpcClientSettings,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import (
-    DEFAULT_MAX_RECONNECT_BACKOFF,
-    ChannelOptionsInput,
-    GrpcClientSettings,
-)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcRequest import (
@@ -39,16 +32,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcReques
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings import (
-    KeepaliveSettings,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock import SystemClock
-from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.BearerToken import BearerTokenInput
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
 from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 _SYSTEM_CLOCK = SystemClock()
@@ -68,45 +55,27 @@ class GrpcClient(ClosesOnExit):
     through a ``ChannelRegistry``.
     """
 
+    @DeclaredSettings.signed(GrpcClientSettings, after="target")
     def __init__(
         self,
         target: str,
         *,
-        default_timeout: float = 30.0,
-        max_send_message_length: int | None = None,
-        max_receive_message_length: int | None = None,
-        compression: grpc.Compression | str | None = None,
-        options: ChannelOptionsInput = (),
-        retry: RetryPolicy | None = None,
-        circuit_breaker: CircuitBreakerPolicy | None = None,
-        bulkhead: BulkheadPolicy | None = None,
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
-        tls: TlsSettings | None = None,
-        bearer_token: BearerTokenInput | None = None,
-        keepalive: KeepaliveSettings | None = None,
-        load_balancing: str | None = None,
-        max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
-        wait_for_ready: bool = False,
+        **options: Any,
     ) -> None:
-        settings = GrpcClientSettings.create(
-            target,
-            default_timeout=default_timeout,
-            max_send_message_length=max_send_message_length,
-            max_receive_message_length=max_receive_message_length,
-            compression=compression,
-            options=options,
-            retry=retry,
-            circuit_breaker=circuit_breaker,
-            bulkhead=bulkhead,
-            tls=tls,
-            bearer_token=bearer_token,
-            keepalive=keepalive,
-            load_balancing=load_balancing,
-            max_reconnect_backoff=max_reconnect_backoff,
-            wait_for_ready=wait_for_ready,
-        )
-        self._open(settings, clock, channel_registry)
+        """A client of ``target``; ``options`` are ``GrpcClientSettings``' fields, by keyword.
+
+        ``help()`` and ``inspect.signature`` list every option with the type it
+        takes and its default, derived from the fields. The trade-off: mypy
+        does not check the options' names and types (``**options: Any``), since
+        writing them out again is what the one declaration avoids; a misspelt
+        or unusable option raises ``InvalidGrpcClientSettings`` here, before
+        anything connects, naming it (and the closest real option).
+        ``clock`` (a ``Clock``) is what backoffs wait on; ``channel_registry``
+        shares connections (``ChannelRegistry.default()`` unless given).
+        """
+        self._open(GrpcClientSettings.create(target, **options), clock, channel_registry)
 
     @classmethod
     def from_settings(
@@ -118,19 +87,22 @@ class GrpcClient(ClosesOnExit):
     ) -> Self:
         """A client for settings made beforehand, as a registry of downstream services keeps them.
 
-        Settings are checked when they are made, by ``create()`` or otherwise, so
-        nothing is parsed twice; the client is the one ``GrpcClient(target, ...)``
-        builds from equal arguments. A subclass with a constructor of its own
-        overrides this.
+        The client ``GrpcClient(target, ...)`` builds from the same options,
+        built by this class's own constructor, so a subclass gets its own
+        behaviour too; its settings equal ``settings``. Raises
+        ``InvalidGrpcClientSettings`` for anything but a ``GrpcClientSettings``.
         """
         if not isinstance(settings, GrpcClientSettings):
             raise InvalidGrpcClientSettings(
                 f"settings must be a GrpcClientSettings, got {type(settings).__name__}; "
                 "make one with GrpcClientSettings.create(target, ...)"
             )
-        client = cls.__new__(cls)
-        client._open(settings, clock, channel_registry)
-        return client
+        return cls(
+            settings.target,
+            clock=clock,
+            channel_registry=channel_registry,
+            **settings.keywords(),
+        )
 
     def _open(
         self,

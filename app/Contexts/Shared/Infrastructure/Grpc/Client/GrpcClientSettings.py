@@ -1,6 +1,6 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from numbers import Real
+from typing import Any
 
 import grpc
 
@@ -8,6 +8,18 @@ from app.Contexts.Shared.Infrastructure.Discovery.GrpcTarget import GrpcTarget
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import (
+    SettingCheck as Check,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
     InvalidBearerToken,
@@ -44,12 +56,56 @@ _PER_CALL_OPTIONS = {
     "grpc.default_compression_algorithm": "compression=",
     "grpc.default_compression_level": "compression=",
 }
-_SEND_LIMIT = "grpc.max_send_message_length"
-_RECEIVE_LIMIT = "grpc.max_receive_message_length"
-_RECONNECT_BACKOFF = "grpc.max_reconnect_backoff_ms"
-DEFAULT_MAX_RECONNECT_BACKOFF = 5.0
 # grpc takes the backoff as a C int of milliseconds: from 1 ms to a little under 25 days.
 _BACKOFF_RANGE = (0.001, (2**31 - 1) / 1000)
+_BACKOFF = Check.number(
+    lambda seconds: _BACKOFF_RANGE[0] <= seconds <= _BACKOFF_RANGE[1],
+    f"None (grpc's own schedule) or seconds from {_BACKOFF_RANGE[0]} to {_BACKOFF_RANGE[1]:.0f}",
+)
+_OPTIONAL_INT = Value.optional(Value.integer)
+
+
+def _target(value: object, name: str) -> str:
+    return GrpcTarget.parse(value, name, InvalidGrpcClientSettings)
+
+
+def _message_length(value: object, name: str) -> int | None:
+    if value is None or (type(value) is int and (value > 0 or value == -1)):
+        return value
+    raise InvalidGrpcClientSettings(
+        f"{name} must be a positive int, -1 for no limit, or None, got {value!r}"
+    )
+
+
+def _options(value: object, name: str) -> ChannelOptions:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    unusable = InvalidGrpcClientSettings(f"{name} must be a mapping or (name, value) pairs")
+    if not isinstance(pairs, Iterable):
+        raise unusable
+    try:
+        options = tuple((key, option) for key, option in pairs)
+    except (TypeError, ValueError) as error:
+        raise unusable from error
+    for key, option in options:
+        if not isinstance(key, str) or not isinstance(option, ChannelOptionValue):
+            raise InvalidGrpcClientSettings(
+                f"channel option {key!r} needs a str name and an int, float, str or bool value"
+            )
+    return options
+
+
+def _bearer_token(value: object, name: str) -> BearerToken | None:
+    if value is None or isinstance(value, BearerToken):
+        return value
+    return BearerToken(value)  # type: ignore[arg-type]  # BearerToken checks what it is given
+
+
+def _load_balancing(value: object, name: str) -> str | None:
+    return LoadBalancingPolicy.parse(value)
+
+
+def _milliseconds(seconds: float) -> int:
+    return round(seconds * 1000)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -57,10 +113,21 @@ class GrpcClientSettings:
     """Everything a client's channels are built from, checked once at construction.
 
     A typo in a setting should fail where the client is built, not on the first
-    call in production, so ``create()`` accepts the forgiving spellings (a
-    compression name, options as a dict) and every field is checked before the
-    object is frozen. ``options`` passes anything else straight to grpc, but may
-    not contradict a dedicated field. ``target`` takes the forms of
+    call in production, so every field is checked before the object is frozen,
+    however it is made: ``create()``, the plain constructor and
+    ``dataclasses.replace`` (how environment overrides apply) all run each
+    field's check, which also takes the forgiving spellings (a compression
+    name, options as a dict, a bearer token as a str, ``None`` for a default
+    policy) and stores the canonical value.
+
+    This class is the one declaration of the client's options: each field
+    carries its type, its default, its check, its environment variable and the
+    channel option it becomes (``SettingDeclaration``), and ``GrpcClient``,
+    ``create()``, ``FakeGrpcClient``, the registry and the environment
+    overrides all read them from here, so an option is added by adding a field.
+
+    ``options`` passes anything else straight to grpc, but may not contradict
+    a dedicated field. ``target`` takes the forms of
     ``GrpcTarget`` (``host:port``, ``dns:///host:port``, ``unix:path``...).
 
     ``max_reconnect_backoff`` caps grpc's wait between attempts to reconnect to a
@@ -83,75 +150,136 @@ class GrpcClientSettings:
     token and the TLS key hide themselves.
     """
 
-    target: str
-    default_timeout: float = 30.0
-    max_send_message_length: int | None = None
-    max_receive_message_length: int | None = None
-    compression: grpc.Compression | None = None
-    options: ChannelOptions = ()
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    circuit_breaker: CircuitBreakerPolicy = field(default_factory=CircuitBreakerPolicy)
-    bulkhead: BulkheadPolicy = field(default_factory=BulkheadPolicy)
-    tls: TlsSettings | None = None
-    bearer_token: BearerToken | None = None
-    keepalive: KeepaliveSettings | None = None
-    load_balancing: str | None = None
-    max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF
-    wait_for_ready: bool = False
+    target: str = field(metadata=Setting.meta(_target, env="TARGET", read=Value.text))
+    default_timeout: float = field(
+        default=30.0,
+        metadata=Setting.meta(Check.named(TimeoutSeconds.parse), env="TIMEOUT", read=Value.number),
+    )
+    max_send_message_length: int | None = field(
+        default=None,
+        metadata=Setting.meta(
+            _message_length,
+            env="MAX_SEND_MESSAGE_LENGTH",
+            read=_OPTIONAL_INT,
+            channel_option="grpc.max_send_message_length",
+        ),
+    )
+    max_receive_message_length: int | None = field(
+        default=None,
+        metadata=Setting.meta(
+            _message_length,
+            env="MAX_RECEIVE_MESSAGE_LENGTH",
+            read=_OPTIONAL_INT,
+            channel_option="grpc.max_receive_message_length",
+        ),
+    )
+    compression: grpc.Compression | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.named(CompressionChoice.parse),
+            env="COMPRESSION",
+            read=Value.text,
+            accepts=grpc.Compression | str | None,
+        ),
+    )
+    options: ChannelOptions = field(
+        default=(), metadata=Setting.meta(_options, accepts=ChannelOptionsInput)
+    )
+    retry: RetryPolicy = field(
+        default_factory=RetryPolicy,
+        metadata=Setting.meta(
+            Check.policy(RetryPolicy), env="RETRY", nested=RetryPolicy, accepts=RetryPolicy | None
+        ),
+    )
+    circuit_breaker: CircuitBreakerPolicy = field(
+        default_factory=CircuitBreakerPolicy,
+        metadata=Setting.meta(
+            Check.policy(CircuitBreakerPolicy),
+            env="CIRCUIT_BREAKER",
+            nested=CircuitBreakerPolicy,
+            accepts=CircuitBreakerPolicy | None,
+        ),
+    )
+    bulkhead: BulkheadPolicy = field(
+        default_factory=BulkheadPolicy,
+        metadata=Setting.meta(
+            Check.policy(BulkheadPolicy),
+            env="BULKHEAD",
+            nested=BulkheadPolicy,
+            accepts=BulkheadPolicy | None,
+        ),
+    )
+    tls: TlsSettings | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.instance(TlsSettings), env="TLS", nested=TlsSettings, switch=True
+        ),
+    )
+    bearer_token: BearerToken | None = field(
+        default=None,
+        metadata=Setting.meta(
+            _bearer_token,
+            env="BEARER_TOKEN",
+            read=Value.text,
+            accepts=BearerTokenInput | BearerToken | None,
+        ),
+    )
+    keepalive: KeepaliveSettings | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.instance(KeepaliveSettings), env="KEEPALIVE", nested=KeepaliveSettings
+        ),
+    )
+    load_balancing: str | None = field(
+        default=None,
+        metadata=Setting.meta(
+            _load_balancing, env="LOAD_BALANCING", read=Value.optional(Value.text)
+        ),
+    )
+    max_reconnect_backoff: float | None = field(
+        default=5.0,
+        metadata=Setting.meta(
+            Check.optional(_BACKOFF),
+            env="MAX_RECONNECT_BACKOFF",
+            read=Value.optional(Value.number),
+            channel_option="grpc.max_reconnect_backoff_ms",
+            to_channel=_milliseconds,
+        ),
+    )
+    wait_for_ready: bool = field(
+        default=False,
+        metadata=Setting.meta(Check.flag, env="WAIT_FOR_READY", read=Value.boolean),
+    )
+    user_agent: str | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.optional(
+                Check.text(
+                    lambda text: text.isascii() and text.isprintable(),
+                    "non-empty printable ASCII, without control characters",
+                )
+            ),
+            env="USER_AGENT",
+            read=Value.optional(Value.text),
+            channel_option="grpc.primary_user_agent",
+        ),
+    )
 
     @classmethod
-    def create(
-        cls,
-        target: str,
-        *,
-        default_timeout: float = 30.0,
-        max_send_message_length: int | None = None,
-        max_receive_message_length: int | None = None,
-        compression: grpc.Compression | str | None = None,
-        options: ChannelOptionsInput = (),
-        retry: RetryPolicy | None = None,
-        circuit_breaker: CircuitBreakerPolicy | None = None,
-        bulkhead: BulkheadPolicy | None = None,
-        tls: TlsSettings | None = None,
-        bearer_token: BearerTokenInput | None = None,
-        keepalive: KeepaliveSettings | None = None,
-        load_balancing: str | None = None,
-        max_reconnect_backoff: float | None = DEFAULT_MAX_RECONNECT_BACKOFF,
-        wait_for_ready: bool = False,
-    ) -> "GrpcClientSettings":
-        return cls(
-            target,
-            TimeoutSeconds.parse(default_timeout, InvalidGrpcClientSettings, "default_timeout"),
-            max_send_message_length,
-            max_receive_message_length,
-            CompressionChoice.parse(compression, InvalidGrpcClientSettings, "compression"),
-            cls._options(options),
-            retry or RetryPolicy(),
-            circuit_breaker or CircuitBreakerPolicy(),
-            bulkhead or BulkheadPolicy(),
-            tls=tls,
-            bearer_token=None if bearer_token is None else BearerToken(bearer_token),
-            keepalive=keepalive,
-            load_balancing=LoadBalancingPolicy.parse(load_balancing),
-            max_reconnect_backoff=cls._backoff(max_reconnect_backoff),
-            wait_for_ready=wait_for_ready,
-        )
+    def create(cls, target: str, **options: Any) -> "GrpcClientSettings":
+        """Settings for ``target`` and the options given by keyword; the rest keep their defaults.
+
+        The options are the fields after ``target`` (``help()`` lists them).
+        An option no field has raises ``InvalidGrpcClientSettings`` naming it
+        and the closest real one; an unusable value raises it too (or
+        ``InvalidTlsSettings``, ``InvalidBearerToken``). The keywords are not
+        checked by mypy: they are derived from the fields, not written out.
+        """
+        DeclaredSettings.refuse_unknown(cls, options)
+        return cls(target, **options)
 
     def __post_init__(self) -> None:
-        GrpcTarget.parse(self.target, "target", InvalidGrpcClientSettings)
-        for name in ("max_send_message_length", "max_receive_message_length"):
-            value = getattr(self, name)
-            if not (value is None or (type(value) is int and (value > 0 or value == -1))):
-                raise InvalidGrpcClientSettings(
-                    f"{name} must be a positive int, -1 for no limit, or None"
-                )
-        for name, kind in (
-            ("retry", RetryPolicy),
-            ("circuit_breaker", CircuitBreakerPolicy),
-            ("bulkhead", BulkheadPolicy),
-        ):
-            if not isinstance(getattr(self, name), kind):
-                raise InvalidGrpcClientSettings(f"{name} must be a {kind.__name__}")
+        DeclaredSettings.normalize(self)
         named = {key for key, _ in self.options}
         if _RETRIES in named:
             raise InvalidGrpcClientSettings(
@@ -162,15 +290,18 @@ class GrpcClientSettings:
                 f"{option} would beat what each request asks for; use "
                 f"{_PER_CALL_OPTIONS[option]} (a request's compression() then still wins)"
             )
-        for option, setting, value in self._limits():
-            if value is not None and option in named:
+        for setting, option in self._channel_settings():
+            if getattr(self, setting) is not None and option in named:
                 raise InvalidGrpcClientSettings(
                     f"{option} is set both as a setting and in options; "
                     f"use {setting}= alone, or {setting}=None and the option"
                 )
         self._check_transport(named)
-        self._check_parsed()
         LoadBalancingPolicy.apply(self.load_balancing, self.options)
+
+    def keywords(self) -> dict[str, Any]:
+        """Every option but the target, by name: ``create(s.target, **s.keywords()) == s``."""
+        return {setting.name: getattr(self, setting.name) for setting in fields(self)[1:]}
 
     def __repr__(self) -> str:
         shown = {setting.name: getattr(self, setting.name) for setting in fields(self)}
@@ -179,10 +310,9 @@ class GrpcClientSettings:
 
     def channel_options(self) -> ChannelOptions:
         """grpc-core's own retries are off, so they never multiply RetryPolicy's attempts."""
-        limits = tuple((key, value) for key, _, value in self._limits() if value is not None)
         return (
             *LoadBalancingPolicy.apply(self.load_balancing, self.options),
-            *limits,
+            *self._declared_options(),
             *self._transport_options(),
             (_RETRIES, 0),
         )
@@ -194,16 +324,6 @@ class GrpcClientSettings:
         would fail UNAUTHENTICATED, and a token in plaintext could be read on
         the way anyway.
         """
-        for name, kind in (
-            ("tls", TlsSettings),
-            ("bearer_token", BearerToken),
-            ("keepalive", KeepaliveSettings),
-        ):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, kind):
-                raise InvalidGrpcClientSettings(
-                    f"{name} must be a {kind.__name__} or None, got {type(value).__name__}"
-                )
         if self.bearer_token is not None and self.tls is None:
             raise InvalidBearerToken(
                 "bearer_token needs tls=TlsSettings(...): grpc sends call credentials only "
@@ -213,66 +333,29 @@ class GrpcClientSettings:
             if option in named:
                 raise InvalidGrpcClientSettings(f"{option} is set both as a setting and in options")
 
-    def _check_parsed(self) -> None:
-        """The fields ``create()`` parses, checked again for settings made another way.
-
-        ``dataclasses.replace`` (how environment overrides apply) and the plain
-        constructor skip ``create()``; a client trusts any settings it is handed.
-        """
-        TimeoutSeconds.parse(self.default_timeout, InvalidGrpcClientSettings, "default_timeout")
-        if self.compression is not None and not isinstance(self.compression, grpc.Compression):
-            raise InvalidGrpcClientSettings(
-                f"compression must be a grpc.Compression or None, got {self.compression!r}; "
-                "create() also takes its name"
-            )
-        self._backoff(self.max_reconnect_backoff)
-        if type(self.wait_for_ready) is not bool:
-            raise InvalidGrpcClientSettings(
-                f"wait_for_ready must be a bool, got {self.wait_for_ready!r}"
-            )
-
     def _transport_options(self) -> ChannelOptions:
         tls = () if self.tls is None else self.tls.channel_options()
         keepalive = () if self.keepalive is None else self.keepalive.channel_options()
         return (*tls, *keepalive)
 
-    def _limits(self) -> tuple[tuple[str, str, int | None], ...]:
-        """Each setting that becomes a channel option: the option, the setting, its value."""
-        backoff = self.max_reconnect_backoff
-        return (
-            (_SEND_LIMIT, "max_send_message_length", self.max_send_message_length),
-            (_RECEIVE_LIMIT, "max_receive_message_length", self.max_receive_message_length),
-            (
-                _RECONNECT_BACKOFF,
-                "max_reconnect_backoff",
-                None if backoff is None else round(backoff * 1000),
-            ),
+    @staticmethod
+    def _channel_settings() -> tuple[tuple[str, str], ...]:
+        """Each field that becomes a channel option of its own: the field, the option."""
+        return tuple(
+            (setting.name, declaration.channel_option)
+            for setting, declaration in DeclaredSettings.declared(GrpcClientSettings)
+            if declaration.channel_option is not None
         )
 
-    @staticmethod
-    def _backoff(value: float | None) -> float | None:
-        low, high = _BACKOFF_RANGE
-        if value is None:
-            return None
-        if isinstance(value, Real) and not isinstance(value, bool) and low <= value <= high:
-            return float(value)
-        raise InvalidGrpcClientSettings(
-            f"max_reconnect_backoff must be None (grpc's own schedule) or seconds from {low} "
-            f"to {high:.0f}, got {value!r}"
+    def _declared_options(self) -> ChannelOptions:
+        declared = DeclaredSettings.declared(self)
+        return tuple(
+            (declaration.channel_option, declaration.to_channel(getattr(self, setting.name)))
+            for setting, declaration in declared
+            if declaration.channel_option is not None and getattr(self, setting.name) is not None
         )
 
-    @staticmethod
-    def _options(value: ChannelOptionsInput) -> ChannelOptions:
-        pairs = value.items() if isinstance(value, Mapping) else value
-        try:
-            options = tuple((key, option) for key, option in pairs)
-        except (TypeError, ValueError) as error:
-            raise InvalidGrpcClientSettings(
-                "options must be a mapping or (name, value) pairs"
-            ) from error
-        for key, option in options:
-            if not isinstance(key, str) or not isinstance(option, ChannelOptionValue):
-                raise InvalidGrpcClientSettings(
-                    f"channel option {key!r} needs a str name and an int, float, str or bool value"
-                )
-        return options
+
+DeclaredSettings.signed(GrpcClientSettings, after="target")(
+    vars(GrpcClientSettings)["create"].__func__
+)

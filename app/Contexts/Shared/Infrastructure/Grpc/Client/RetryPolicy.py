@@ -1,16 +1,30 @@
 import math
-from dataclasses import dataclass
-from numbers import Real
+from dataclasses import dataclass, field
 
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
-    InvalidGrpcClientSettings,
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import (
+    SettingCheck as Check,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import (
     MAX_SECONDS,
     TimeoutSeconds,
 )
+
+_BACKOFF = Check.number(
+    lambda seconds: 0 <= seconds <= MAX_SECONDS,
+    f"a number of seconds from 0 to {MAX_SECONDS:.0e}",
+)
+_MULTIPLIER = Check.number(lambda value: 1 <= value < math.inf, "a finite number >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,45 +43,46 @@ class RetryPolicy:
     (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
     attempts share the request's timeout; ``attempt_timeout`` optionally caps
     each one, which is what gives a DEADLINE_EXCEEDED retry time to succeed.
+
+    Each field declares its check and its environment variable (``RETRY_`` and
+    the field, upper-cased); a value no check takes, ``True`` for a number
+    included, raises ``InvalidGrpcClientSettings`` naming the field.
     """
 
-    max_attempts: int = 3
-    initial_backoff: float = 0.05
-    max_backoff: float = 1.0
-    multiplier: float = 2.0
-    jitter: float = 0.05
-    retryable_codes: frozenset[grpc.StatusCode] = frozenset(
-        {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+    max_attempts: int = field(
+        default=3, metadata=Setting.meta(Check.count(1), env="MAX_ATTEMPTS", read=Value.integer)
     )
-    attempt_timeout: float | None = None
+    initial_backoff: float = field(
+        default=0.05, metadata=Setting.meta(_BACKOFF, env="INITIAL_BACKOFF", read=Value.number)
+    )
+    max_backoff: float = field(
+        default=1.0, metadata=Setting.meta(_BACKOFF, env="MAX_BACKOFF", read=Value.number)
+    )
+    multiplier: float = field(
+        default=2.0, metadata=Setting.meta(_MULTIPLIER, env="MULTIPLIER", read=Value.number)
+    )
+    jitter: float = field(
+        default=0.05, metadata=Setting.meta(_BACKOFF, env="JITTER", read=Value.number)
+    )
+    retryable_codes: frozenset[grpc.StatusCode] = field(
+        default=frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}),
+        metadata=Setting.meta(Check.status_codes, env="RETRYABLE_CODES", read=Value.status_codes),
+    )
+    attempt_timeout: float | None = field(
+        default=None,
+        metadata=Setting.meta(
+            Check.optional(Check.named(TimeoutSeconds.parse)),
+            env="ATTEMPT_TIMEOUT",
+            read=Value.optional(Value.number),
+        ),
+    )
 
     @classmethod
     def disabled(cls) -> "RetryPolicy":
         return cls(max_attempts=1)
 
     def __post_init__(self) -> None:
-        if type(self.max_attempts) is not int or self.max_attempts < 1:
-            raise InvalidGrpcClientSettings("max_attempts must be an int of at least 1")
-        for name in ("initial_backoff", "max_backoff", "jitter"):
-            value = getattr(self, name)
-            if not _is_number(value) or not 0 <= value <= MAX_SECONDS:
-                raise InvalidGrpcClientSettings(
-                    f"{name} must be a number of seconds from 0 to {MAX_SECONDS:.0e}, got {value!r}"
-                )
-        if not _is_number(self.multiplier) or not 1 <= self.multiplier < math.inf:
-            raise InvalidGrpcClientSettings(
-                f"multiplier must be a finite number >= 1, got {self.multiplier!r}"
-            )
-        if not isinstance(self.retryable_codes, frozenset) or not all(
-            isinstance(code, grpc.StatusCode) for code in self.retryable_codes
-        ):
-            raise InvalidGrpcClientSettings(
-                "retryable_codes must be a frozenset of grpc.StatusCode"
-            )
-        if grpc.StatusCode.OK in self.retryable_codes:
-            raise InvalidGrpcClientSettings("OK is a success, not a retryable code")
-        if self.attempt_timeout is not None:
-            TimeoutSeconds.parse(self.attempt_timeout, InvalidGrpcClientSettings, "attempt_timeout")
+        DeclaredSettings.normalize(self)
 
     def retries(self, code: grpc.StatusCode, idempotent: bool, never_sent: bool) -> bool:
         """Whether an attempt that failed with ``code`` is tried again.
@@ -78,8 +93,3 @@ class RetryPolicy:
         if self.max_attempts == 1 or code not in self.retryable_codes:
             return False
         return idempotent or never_sent
-
-
-def _is_number(value: object) -> bool:
-    """A real number, not a bool: ``True`` is an int to Python but never meant as seconds."""
-    return isinstance(value, Real) and not isinstance(value, bool)

@@ -4,6 +4,9 @@ import grpc
 from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
@@ -44,6 +47,7 @@ class FakeGrpcClient(GrpcClient):
     ...)`` or ``FakeGrpcClient.from_settings(settings)``.
     """
 
+    @DeclaredSettings.signed(GrpcClientSettings, after="target")
     def __init__(
         self,
         target: str = "fake:50051",

@@ -49,7 +49,7 @@ def test_a_threshold_of_exactly_100_percent_and_whole_or_fractional_percentages_
         ({"failure_codes": [grpc.StatusCode.UNAVAILABLE]}, "failure_codes must be a frozenset"),
         ({"failure_codes": frozenset({"UNAVAILABLE"})}, "failure_codes must be a frozenset"),
         ({"failure_codes": frozenset({grpc.StatusCode.OK})}, "failure_codes cannot hold OK"),
-        ({"enabled": 1}, "enabled must be True or False, got 1"),
+        ({"enabled": 1}, "enabled must be a bool .True or False., got 1"),
     ],
 )
 def test_an_unusable_policy_fails_at_construction_naming_the_field(

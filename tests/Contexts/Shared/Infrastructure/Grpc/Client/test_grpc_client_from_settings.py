@@ -28,7 +28,7 @@ def test_a_client_from_settings_uses_exactly_those_settings_and_calls(
     with GrpcClient.from_settings(settings) as client:
         response = client.call(ScriptedRequest("7"))
 
-    assert client.settings is settings
+    assert client.settings == settings
     assert response.message().name == "user 7"
 
 

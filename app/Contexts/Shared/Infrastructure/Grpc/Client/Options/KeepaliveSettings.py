@@ -1,7 +1,16 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
-    InvalidGrpcClientSettings,
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import (
+    SettingCheck as Check,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
 )
 
 _INT_MAX = 2**31 - 1  # grpc channel arguments are C ints
@@ -19,22 +28,26 @@ class KeepaliveSettings:
     closes the connection with ``too_many_pings`` and the client backs off.
     """
 
-    time_ms: int
-    timeout_ms: int = 20_000
-    permit_without_calls: bool = False
-    max_pings_without_data: int = 2
+    time_ms: int = field(
+        metadata=Setting.meta(Check.count(1, _INT_MAX), env="TIME_MS", read=Value.integer)
+    )
+    timeout_ms: int = field(
+        default=20_000,
+        metadata=Setting.meta(Check.count(1, _INT_MAX), env="TIMEOUT_MS", read=Value.integer),
+    )
+    permit_without_calls: bool = field(
+        default=False,
+        metadata=Setting.meta(Check.flag, env="PERMIT_WITHOUT_CALLS", read=Value.boolean),
+    )
+    max_pings_without_data: int = field(
+        default=2,
+        metadata=Setting.meta(
+            Check.count(0, _INT_MAX), env="MAX_PINGS_WITHOUT_DATA", read=Value.integer
+        ),
+    )
 
     def __post_init__(self) -> None:
-        for name, least in (("time_ms", 1), ("timeout_ms", 1), ("max_pings_without_data", 0)):
-            value = getattr(self, name)
-            if type(value) is not int or not least <= value <= _INT_MAX:
-                raise InvalidGrpcClientSettings(
-                    f"keepalive {name} must be an int from {least} to {_INT_MAX}, got {value!r}"
-                )
-        if type(self.permit_without_calls) is not bool:
-            raise InvalidGrpcClientSettings(
-                f"keepalive permit_without_calls must be a bool, got {self.permit_without_calls!r}"
-            )
+        DeclaredSettings.normalize(self, "keepalive ")
 
     def channel_options(self) -> tuple[tuple[str, int], ...]:
         return (

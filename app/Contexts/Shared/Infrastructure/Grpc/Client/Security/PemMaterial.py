@@ -26,7 +26,7 @@ class PemMaterial:
     """
 
     @staticmethod
-    def certificates(field: str, source: PemSource | None) -> bytes | None:
+    def certificates(field: str, source: object) -> bytes | None:
         loaded = PemMaterial._load(field, source)
         if loaded is None:
             return None
@@ -44,7 +44,7 @@ class PemMaterial:
         return pem
 
     @staticmethod
-    def private_key(field: str, source: PemSource | None) -> bytes | None:
+    def private_key(field: str, source: object) -> bytes | None:
         loaded = PemMaterial._load(field, source, secret=True)
         if loaded is None:
             return None
@@ -76,9 +76,7 @@ class PemMaterial:
         return InvalidTlsSettings(f"{field}: cannot read {path!r}: {reason}")
 
     @staticmethod
-    def _load(
-        field: str, source: PemSource | None, *, secret: bool = False
-    ) -> tuple[bytes, str] | None:
+    def _load(field: str, source: object, *, secret: bool = False) -> tuple[bytes, str] | None:
         if source is None:
             return None
         if isinstance(source, bytes):

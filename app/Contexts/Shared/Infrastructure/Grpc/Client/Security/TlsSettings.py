@@ -1,5 +1,14 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
+    DeclaredSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue as Value,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingDeclaration import (
+    SettingDeclaration as Setting,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidTlsSettings import (
     InvalidTlsSettings,
 )
@@ -10,6 +19,20 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.PemMaterial import 
 
 _NAME_OVERRIDE = "grpc.ssl_target_name_override"
 _AUTHORITY = "grpc.default_authority"
+
+
+def _certificates(value: object, name: str) -> bytes | None:
+    return PemMaterial.certificates(name, value)
+
+
+def _private_key(value: object, name: str) -> bytes | None:
+    return PemMaterial.private_key(name, value)
+
+
+def _host_name(value: object, name: str) -> str | None:
+    if value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)):
+        return value
+    raise InvalidTlsSettings(f"{name} must be a host name such as 'users.internal', got {value!r}")
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -23,10 +46,18 @@ class TlsSettings:
     certificates and never shows the key.
     """
 
-    root_certificates: bytes | None
-    private_key: bytes | None
-    certificate_chain: bytes | None
-    server_name_override: str | None
+    root_certificates: bytes | None = field(
+        metadata=Setting.meta(_certificates, env="ROOT_CERTIFICATES", read=Value.pem)
+    )
+    private_key: bytes | None = field(
+        metadata=Setting.meta(_private_key, env="PRIVATE_KEY", read=Value.pem)
+    )
+    certificate_chain: bytes | None = field(
+        metadata=Setting.meta(_certificates, env="CERTIFICATE_CHAIN", read=Value.pem)
+    )
+    server_name_override: str | None = field(
+        metadata=Setting.meta(_host_name, env="SERVER_NAME_OVERRIDE", read=Value.text)
+    )
 
     def __init__(
         self,
@@ -36,6 +67,7 @@ class TlsSettings:
         certificate_chain: PemSource | None = None,
         server_name_override: str | None = None,
     ) -> None:
+        """Typed by hand: each PEM field takes more (a path) than it keeps (the bytes)."""
         if (private_key is None) != (certificate_chain is None):
             given, missing = (
                 ("private_key", "certificate_chain")
@@ -45,22 +77,11 @@ class TlsSettings:
             raise InvalidTlsSettings(
                 f"{given} needs {missing}: a client certificate is the two together"
             )
-        if server_name_override is not None and (
-            not isinstance(server_name_override, str)
-            or not server_name_override
-            or any(c.isspace() for c in server_name_override)
-        ):
-            raise InvalidTlsSettings(
-                "server_name_override must be a host name such as 'users.internal', "
-                f"got {server_name_override!r}"
-            )
-        roots = PemMaterial.certificates("root_certificates", root_certificates)
-        key = PemMaterial.private_key("private_key", private_key)
-        chain = PemMaterial.certificates("certificate_chain", certificate_chain)
-        object.__setattr__(self, "root_certificates", roots)
-        object.__setattr__(self, "private_key", key)
-        object.__setattr__(self, "certificate_chain", chain)
+        object.__setattr__(self, "root_certificates", root_certificates)
+        object.__setattr__(self, "private_key", private_key)
+        object.__setattr__(self, "certificate_chain", certificate_chain)
         object.__setattr__(self, "server_name_override", server_name_override)
+        DeclaredSettings.normalize(self)
 
     def channel_options(self) -> tuple[tuple[str, str], ...]:
         """The name the certificate is checked against, and the name the calls carry.

@@ -182,9 +182,12 @@ def test_unusable_balancing_settings_fail_at_construction(
         GrpcClient("localhost:50051", **arguments)
 
 
-def test_settings_built_directly_are_checked_too() -> None:
+def test_settings_built_directly_are_checked_and_normalised_too() -> None:
     with pytest.raises(InvalidGrpcClientSettings, match="load_balancing must be None or one of"):
-        GrpcClientSettings("localhost:50051", load_balancing="ROUND_ROBIN")
+        GrpcClientSettings("localhost:50051", load_balancing="least_request")
+
+    built = GrpcClientSettings("localhost:50051", load_balancing="ROUND_ROBIN")
+    assert built.load_balancing == "round_robin"
 
 
 async def _call_many(client: GrpcClient, invoke: Invoke, user_id: str = "7") -> list[str]:

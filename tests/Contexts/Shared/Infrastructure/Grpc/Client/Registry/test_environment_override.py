@@ -1,12 +1,12 @@
 import pytest
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
+    EnvironmentValue,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import InvalidGrpcClientEnvironment
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.EnvironmentOverride import (
     EnvironmentOverride,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.EnvironmentValue import (
-    EnvironmentValue,
 )
 
 LIMIT = EnvironmentOverride("BULKHEAD_MAX_IN_FLIGHT", "max_in_flight", EnvironmentValue.integer)
@@ -35,7 +35,7 @@ def test_a_value_the_settings_refuse_is_blamed_on_the_variable() -> None:
 
     assert raised.value.variable == "USERS_GRPC_BULKHEAD_MAX_IN_FLIGHT"
     assert str(raised.value) == (
-        "USERS_GRPC_BULKHEAD_MAX_IN_FLIGHT: max_in_flight must be an int of at least 1"
+        "USERS_GRPC_BULKHEAD_MAX_IN_FLIGHT: max_in_flight must be an int of at least 1, got 0"
     )
 
 

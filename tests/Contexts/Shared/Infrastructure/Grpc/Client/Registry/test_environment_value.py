@@ -1,7 +1,7 @@
 import grpc
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.EnvironmentValue import (
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.EnvironmentValue import (
     EnvironmentValue,
 )
 

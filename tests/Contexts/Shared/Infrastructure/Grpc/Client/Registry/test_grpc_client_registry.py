@@ -164,7 +164,7 @@ def test_registration_logs_the_variables_it_used_but_never_their_values(
             "log_level": "info",
             "service": "users",
             "target": "users:50051",
-            "environment": ["USERS_GRPC_BEARER_TOKEN", "USERS_GRPC_TLS_ROOT_CERTIFICATES"],
+            "environment": ["USERS_GRPC_TLS_ROOT_CERTIFICATES", "USERS_GRPC_BEARER_TOKEN"],
         }
     ]
     assert TOKEN not in repr(logs)
