@@ -89,6 +89,25 @@ class OutgoingMetadata:
             own.get(REQUEST_ID_KEY, request_id),
         )
 
+    @classmethod
+    def checked(cls, pairs: MetadataPairs, credentials: int = 0) -> MetadataPairs:
+        """``pairs`` as a tuple once every key, value and the total size passed the checks.
+
+        For pairs made after a request's own were checked (a ``GrpcCallStage``'s);
+        raises ``InvalidGrpcMetadata`` naming the first bad key, or the largest
+        one when the whole is too big.
+        """
+        try:
+            pairs = tuple((key, value) for key, value in pairs)
+        except (TypeError, ValueError) as error:
+            raise InvalidGrpcMetadata(
+                "?", f"metadata must be (key, value) pairs, got {type(pairs).__name__}"
+            ) from error
+        for key, value in pairs:
+            cls._check(key, value)
+        MetadataSize.check(pairs, credentials)
+        return pairs
+
     @staticmethod
     def _ids(
         trace_id: str, user_id: str | None, correlation_id: str, request_id: str
