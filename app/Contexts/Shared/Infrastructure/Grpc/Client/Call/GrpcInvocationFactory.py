@@ -1,9 +1,12 @@
 from types import MappingProxyType
 
 import grpc
-from google.protobuf.message import Message
+from google.protobuf.message import EncodeError, Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage import (
+    InvalidGrpcMessage,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
     InvalidGrpcRequest,
 )
@@ -48,6 +51,20 @@ def _inherited(request_class: type[GrpcRequest]) -> frozenset[str]:
     )
 
 
+def _encoded(method: GrpcMethod, message: Message) -> bytes:
+    """The bytes to send, made once per call so every attempt sends the same ones.
+
+    Raises ``InvalidGrpcMessage`` for a message protobuf refuses to serialize
+    (a proto2 message missing a required field).
+    """
+    try:
+        return message.SerializeToString()
+    except EncodeError as error:
+        raise InvalidGrpcMessage(
+            f"{method.path}: message() cannot be serialized: {error}"
+        ) from error
+
+
 class GrpcInvocationFactory:
     """Asks a request for everything once and checks it all before anything is sent.
 
@@ -89,7 +106,7 @@ class GrpcInvocationFactory:
             request=request,
             method=method,
             message=message,
-            payload=method.encode(message),
+            payload=_encoded(method, message),
             metadata=metadata,
             timeout=seconds,
             deadline=now + seconds,
