@@ -80,6 +80,7 @@ class CallEngine:
         self._watching = _overriding(stages, "attempt_started") | _overriding(
             stages, "attempt_ended"
         )
+        self._entering = self._rewriting | self._answering
         self._finishing = _overriding(stages, "finished")
         self._abandoning = _overriding(stages, "abandoned")
 
@@ -91,17 +92,13 @@ class CallEngine:
             for stage in stages:
                 state = stage.start(invocation)
                 states.append(state)
-                if stage in self._rewriting:
-                    pairs = stage.metadata(state, invocation.metadata)
-                    invocation = invocation._replace(
-                        metadata=OutgoingMetadata.checked(pairs, self._credentials)
-                    )
-                if stage in self._answering:
-                    response = stage.answer(state, invocation)
+                if stage in self._entering:
+                    invocation, response = self._entered(stage, state, invocation)
                     if response is not None:
                         break
             if response is None:
-                response = yield from self._sent(invocation, self._watchers(states))
+                watchers = self._watchers(states) if self._watching else ()
+                response = yield from self._sent(invocation, watchers)
             while states:
                 stage, state = stages[len(states) - 1], states.pop()
                 if stage in self._finishing:
@@ -111,9 +108,19 @@ class CallEngine:
             self._abandon(invocation, states, error)
             raise
 
+    def _entered(
+        self, stage: Stage, state: Any, invocation: GrpcInvocation
+    ) -> tuple[GrpcInvocation, GrpcResponse | None]:
+        """The invocation with the stage's metadata, and its answer (``None``: send the call)."""
+        if stage in self._rewriting:
+            pairs = stage.metadata(state, invocation.metadata)
+            invocation = invocation._replace(
+                metadata=OutgoingMetadata.checked(pairs, self._credentials)
+            )
+        answer = stage.answer(state, invocation) if stage in self._answering else None
+        return invocation, answer
+
     def _watchers(self, states: list[Any]) -> Watchers:
-        if not self._watching:
-            return ()
         return [
             pair for pair in zip(self._stages, states, strict=False) if pair[0] in self._watching
         ]

@@ -1,5 +1,3 @@
-from types import MappingProxyType
-
 import grpc
 from google.protobuf.message import EncodeError, Message
 
@@ -40,7 +38,6 @@ _DEFAULTED = (
     "compression",
     "wait_for_ready",
 )
-_NO_METADATA: MappingProxyType[str, str] = MappingProxyType({})
 _MethodKey = tuple[str, str, type[Message] | None]
 
 
@@ -86,10 +83,12 @@ class GrpcInvocationFactory:
 
     def build(self, request: GrpcRequest, now: float) -> GrpcInvocation:
         """The invocation of ``request``, its deadline counted from ``now`` (the client's clock)."""
-        if not isinstance(request, GrpcRequest):
-            raise InvalidGrpcRequest(f"expected a GrpcRequest, got {type(request).__qualname__}")
         inherited = self._inherited.get(type(request))
-        if inherited is None:
+        if inherited is None:  # a class not seen yet: is it a request at all?
+            if not isinstance(request, GrpcRequest):
+                raise InvalidGrpcRequest(
+                    f"expected a GrpcRequest, got {type(request).__qualname__}"
+                )
             inherited = self._inherited[type(request)] = _inherited(type(request))
         settings = self._settings
         message = request.message()  # first: the seed's requests import their *_pb2 module in it
@@ -98,31 +97,29 @@ class GrpcInvocationFactory:
             method.check(message)
         seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            _NO_METADATA if "metadata" in inherited else request.metadata(),
+            None if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
             self._credentials,
         )
-        return GrpcInvocation(
-            request=request,
-            method=method,
-            message=message,
-            payload=_encoded(method, message),
-            metadata=metadata,
-            timeout=seconds,
-            deadline=now + seconds,
-            idempotent="idempotent" not in inherited and self._idempotent(request),
-            retry=settings.retry if "retry_policy" in inherited else self._retry(request),
-            compression=(
-                settings.compression if "compression" in inherited else self._compression(request)
-            ),
-            wait_for_ready=(
+        return GrpcInvocation(  # by position, in field order: it costs half as much
+            request,
+            method,
+            message,
+            _encoded(method, message),
+            metadata,
+            seconds,
+            now + seconds,
+            "idempotent" not in inherited and self._idempotent(request),
+            settings.retry if "retry_policy" in inherited else self._retry(request),
+            settings.compression if "compression" in inherited else self._compression(request),
+            (
                 settings.wait_for_ready
                 if "wait_for_ready" in inherited
                 else self._wait_for_ready(request)
             ),
-            trace_id=trace_id,
-            correlation_id=correlation_id,
-            request_id=request_id,
+            trace_id,
+            correlation_id,
+            request_id,
         )
 
     def _method(self, request: GrpcRequest, undeclared: bool) -> GrpcMethod:

@@ -71,9 +71,12 @@ class OutgoingMetadata:
 
     @classmethod
     def build(
-        cls, declared: RequestMetadata, context: RequestContextData, credentials: int = 0
+        cls, declared: RequestMetadata | None, context: RequestContextData, credentials: int = 0
     ) -> tuple[MetadataPairs, str, str, str]:
         """The pairs to send, then the trace, correlation and request ids among them.
+
+        ``declared`` is what the request's ``metadata()`` returned, ``None`` for
+        a request that keeps ``GrpcRequest``'s (no pairs of its own).
 
         ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
         """
@@ -81,7 +84,7 @@ class OutgoingMetadata:
         correlation_id = context.correlation_id or CorrelationId.generate()
         request_id = TraceId.generate()
         ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
-        if not declared and isinstance(declared, Mapping):
+        if declared is None or (not declared and isinstance(declared, Mapping)):
             cls._fit(ids, credentials)
             return ids, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
