@@ -35,8 +35,8 @@ SHARED = (
     CLIENT + "GrpcResponse.py",
 )
 SYNC = {*SHARED, CLIENT + "Channel/SyncChannel.py"}
-ASYNC = {*SHARED, CLIENT + "Channel/AsyncChannels.py", CLIENT + "Channel/SettledCoroutine.py"}
-LIMIT = 13
+ASYNC = {*SHARED, CLIENT + "Channel/AsyncChannels.py"}
+LIMIT = 12
 
 
 @contextmanager

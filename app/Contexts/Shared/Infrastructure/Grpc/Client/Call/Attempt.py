@@ -184,8 +184,8 @@ def _blocking(
 # Every successful call pays for this, so it reads what grpcio already holds without the
 # locks and coroutines its public getters add on top (3.5 us for the blocking pair, 5.5 us
 # for the aio pair, measured on grpcio 1.85): the blocking call's ``_RPCState``, which is
-# final once the call returned, and the aio call's cython call, whose coroutines have
-# nothing left to wait for. Where grpcio has moved those, the public getters answer instead.
+# final once the call returned, and the aio call's cython call, whose metadata and status
+# are set once it finished. Where grpcio has moved those, the public getters answer instead.
 
 
 def _metadata(call: grpc.Call) -> Metadata:
@@ -196,12 +196,12 @@ def _metadata(call: grpc.Call) -> Metadata:
 
 
 def _metadata_async(call: grpc.aio.Call) -> Metadata:
+    """The cython call's own attributes, which its coroutines would only return."""
     cython = getattr(call, "_cython_call", None)
-    if cython is None:
+    initial = getattr(cython, "_initial_metadata", None)
+    status = getattr(cython, "_status", None)
+    if initial is None or status is None:
         initial = SettledCoroutine.result(call.initial_metadata())
         trailing = SettledCoroutine.result(call.trailing_metadata())
         return tuple(initial or ()), tuple(trailing or ())
-    status = SettledCoroutine.result(cython.status())
-    return SettledCoroutine.result(
-        cython.initial_metadata()
-    ) or (), status.trailing_metadata() or ()
+    return initial, status.trailing_metadata() or ()
