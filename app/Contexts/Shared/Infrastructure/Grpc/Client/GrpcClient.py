@@ -1,10 +1,11 @@
-from time import perf_counter
+from collections.abc import Sequence
 from typing import Any, Self
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.Attempt import Attempt
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallEngine import CallEngine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocationFactory import (
     GrpcInvocationFactory,
@@ -32,6 +33,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcReques
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
@@ -39,6 +41,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock impor
 from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 _SYSTEM_CLOCK = SystemClock()
+_SEND, _SLEEP = CallStep.SEND, CallStep.SLEEP
+Stages = Sequence[GrpcCallStage[Any]]
 
 
 class GrpcClient(ClosesOnExit):
@@ -47,12 +51,14 @@ class GrpcClient(ClosesOnExit):
     Every check happens before anything is sent, and a mistake in the calling
     code is raised as a named ``GrpcClientError``; whatever happens after that
     (the server's answer, a deadline, a dropped connection, an open circuit)
-    comes back as a response. A call passes the bulkhead, then the circuit
-    breaker, then goes on the wire; a retryable failure is retried, all within
-    one deadline fixed when the call is entered. Those decisions are made once,
-    by ``CallEngine``, for ``call`` and ``call_async`` alike; the two only carry
-    them out. Clients with equal settings share one connection and one breaker
-    through a ``ChannelRegistry``.
+    comes back as a response. A call passes the ``stages`` (``GrpcCallStage``:
+    behaviour added around every call and attempt, outermost first, inside the
+    built-in call log), the bulkhead, then the circuit breaker, then goes on
+    the wire; a retryable failure is retried, all within one deadline fixed
+    when the call is entered. Those decisions are made once, by ``CallEngine``,
+    for ``call`` and ``call_async`` alike; the two only carry them out. Clients
+    with equal settings share one connection and one breaker through a
+    ``ChannelRegistry``.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -62,6 +68,7 @@ class GrpcClient(ClosesOnExit):
         *,
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
+        stages: Stages = (),
         **options: Any,
     ) -> None:
         """A client of ``target``; ``options`` are ``GrpcClientSettings``' fields, by keyword.
@@ -73,9 +80,11 @@ class GrpcClient(ClosesOnExit):
         or unusable option raises ``InvalidGrpcClientSettings`` here, before
         anything connects, naming it (and the closest real option).
         ``clock`` (a ``Clock``) is what backoffs wait on; ``channel_registry``
-        shares connections (``ChannelRegistry.default()`` unless given).
+        shares connections (``ChannelRegistry.default()`` unless given);
+        ``stages`` (``GrpcCallStage``s, outermost first) add behaviour around
+        every call and attempt (docs/extending.md).
         """
-        self._open(GrpcClientSettings.create(target, **options), clock, channel_registry)
+        self._open(GrpcClientSettings.create(target, **options), clock, channel_registry, stages)
 
     @classmethod
     def from_settings(
@@ -84,6 +93,7 @@ class GrpcClient(ClosesOnExit):
         *,
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
+        stages: Stages = (),
     ) -> Self:
         """A client for settings made beforehand, as a registry of downstream services keeps them.
 
@@ -101,6 +111,7 @@ class GrpcClient(ClosesOnExit):
             settings.target,
             clock=clock,
             channel_registry=channel_registry,
+            stages=stages,
             **settings.keywords(),
         )
 
@@ -109,6 +120,7 @@ class GrpcClient(ClosesOnExit):
         settings: GrpcClientSettings,
         clock: Clock | None,
         channel_registry: ChannelRegistry | None,
+        stages: Stages,
     ) -> None:
         for given, kind, name in (
             (clock, Clock, "clock"),
@@ -121,7 +133,7 @@ class GrpcClient(ClosesOnExit):
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False
-        self._start_engine(self._connect(channel_registry))
+        self._start_engine(self._connect(channel_registry), _checked(stages))
 
     @staticmethod
     def _default_clock() -> Clock:
@@ -135,12 +147,20 @@ class GrpcClient(ClosesOnExit):
         self._readiness = ChannelReadiness(self._shared, self._closed_error)
         return self._shared.breaker
 
-    def _start_engine(self, breaker: CircuitBreaker | None) -> None:
+    def _start_engine(self, breaker: CircuitBreaker | None, stages: Stages) -> None:
         """The bulkhead and the call engine over ``self._attempt``, whatever sends the attempts."""
-        self._bulkhead = Bulkhead(self._settings.bulkhead, self._clock)
-        per_method = self._settings.circuit_breaker.scope == "method"
+        settings = self._settings
+        credentials = MetadataSize.of_bearer_token(settings.bearer_token)
+        self._factory = GrpcInvocationFactory(settings, credentials)
+        self._bulkhead = Bulkhead(settings.bulkhead, self._clock)
         self._engine = CallEngine(
-            self._settings.target, self._bulkhead, breaker, per_method, self._clock
+            settings.target,
+            self._bulkhead,
+            breaker,
+            settings.circuit_breaker.scope == "method",
+            self._clock,
+            stages=(GrpcCallLog(settings.target), *stages),
+            credentials=credentials,
         )
 
     @property
@@ -149,53 +169,57 @@ class GrpcClient(ClosesOnExit):
 
     def call(self, request: GrpcRequest) -> GrpcResponse:
         """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
-        invocation = self._prepare(request)
-        started = perf_counter()
-        flow = self._engine.run(invocation)
+        flow = self._engine.run(self._prepare(request))
         try:
-            step = next(flow)
+            kind, seconds, invocation = next(flow)
             while True:
-                if step.kind is CallStep.SEND:
-                    step = flow.send(self._attempt.send(invocation, step.seconds))
-                elif step.kind is CallStep.SLEEP:
-                    self._clock.sleep(step.seconds)
-                    step = flow.send(None)
+                try:
+                    if kind is _SEND:
+                        answer: object = self._attempt.send(invocation, seconds)
+                    elif kind is _SLEEP:
+                        self._clock.sleep(seconds)
+                        answer = None
+                    else:
+                        answer = self._bulkhead.enter(seconds)
+                except BaseException as error:
+                    kind, seconds, invocation = flow.throw(error)
                 else:
-                    step = flow.send(self._bulkhead.enter(step.seconds))
+                    kind, seconds, invocation = flow.send(answer)
         except StopIteration as done:
             response: GrpcResponse = done.value
+            return response
         finally:
             flow.close()
-        GrpcCallLog.finished(self._settings.target, invocation, response, started)
-        return response
 
     async def call_async(self, request: GrpcRequest) -> GrpcResponse:
         """``call`` for asyncio, on this event loop's channel; cancelling it cancels the call."""
-        invocation = self._prepare(request)
-        started = perf_counter()
-        flow = self._engine.run(invocation)
+        flow = self._engine.run(self._prepare(request))
         try:
-            step = next(flow)
+            kind, seconds, invocation = next(flow)
             while True:
-                if step.kind is CallStep.SEND:
-                    step = flow.send(await self._attempt.send_async(invocation, step.seconds))
-                elif step.kind is CallStep.SLEEP:
-                    await self._clock.asleep(step.seconds)
-                    step = flow.send(None)
+                try:
+                    if kind is _SEND:
+                        answer: object = await self._attempt.send_async(invocation, seconds)
+                    elif kind is _SLEEP:
+                        await self._clock.asleep(seconds)
+                        answer = None
+                    else:
+                        answer = await self._bulkhead.enter_async(seconds)
+                except BaseException as error:
+                    kind, seconds, invocation = flow.throw(error)
                 else:
-                    step = flow.send(await self._bulkhead.enter_async(step.seconds))
+                    kind, seconds, invocation = flow.send(answer)
         except StopIteration as done:
             response: GrpcResponse = done.value
+            return response
         finally:
             flow.close()
-        GrpcCallLog.finished(self._settings.target, invocation, response, started)
-        return response
 
     def _prepare(self, request: GrpcRequest) -> GrpcInvocation:
         closed = self._closed_error()
         if closed is not None:
             raise closed
-        return GrpcInvocationFactory.build(request, self._settings, self._clock.now())
+        return self._factory.build(request, self._clock.now())
 
     def _closed_error(self) -> GrpcClientClosed | None:
         """The error for a call on this client once closed; ``None`` while it is open."""
@@ -264,3 +288,14 @@ class GrpcClient(ClosesOnExit):
             return f"<{type(self).__name__} not constructed>"
         state = "closed" if self._closed else "open"
         return f"<{type(self).__name__} {self._settings.target} {state}>"
+
+
+def _checked(stages: Stages) -> tuple[GrpcCallStage[Any], ...]:
+    """The stages as given, once each is known to be one: a list or tuple of ``GrpcCallStage``."""
+    if not isinstance(stages, list | tuple) or not all(
+        isinstance(stage, GrpcCallStage) for stage in stages
+    ):
+        raise InvalidGrpcClientSettings(
+            f"stages must be a list or tuple of GrpcCallStage, got {stages!r}"
+        )
+    return tuple(stages)

@@ -33,7 +33,8 @@ class GrpcRequest(ABC):
     def metadata(self) -> RequestMetadata:
         """Extra metadata: a mapping, or ``(key, value)`` pairs to repeat a key.
 
-        ``None`` values are dropped, so optional context can be passed as is.
+        ``None`` values are dropped, so optional context can be passed as is. A
+        fresh dict each time, so a subclass may extend ``super().metadata()``.
         """
         return {}
 

@@ -8,6 +8,8 @@ and the like, the spec's import paths) keep working. Anything not listed in
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
@@ -32,8 +34,10 @@ __all__ = [
     "BulkheadPolicy",
     "ChannelRegistry",
     "CircuitBreakerPolicy",
+    "GrpcCallStage",
     "GrpcClient",
     "GrpcClientSettings",
+    "GrpcInvocation",
     "GrpcMetadata",
     "GrpcRequest",
     "GrpcResponse",

@@ -10,7 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient, Stages
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
@@ -54,13 +54,16 @@ class FakeGrpcClient(GrpcClient):
         *,
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
+        stages: Stages = (),
         **options: Any,
     ) -> None:
         """Any keyword ``GrpcClient`` takes, checked as it checks them.
 
         ``channel_registry`` is accepted and unused: the fake opens no channel.
+        ``stages`` run as on the real client, around the scripted wire.
         """
-        self._open(GrpcClientSettings.create(target, **options), clock, channel_registry)
+        settings = GrpcClientSettings.create(target, **options)
+        self._open(settings, clock, channel_registry, stages)
 
     @staticmethod
     def _default_clock() -> Clock:

@@ -1,19 +1,27 @@
+from __future__ import annotations
+
 import asyncio
+import importlib
 from collections.abc import Callable
 
 import grpc
+import grpc.aio
 from google.protobuf.message import DecodeError
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.FinishedCall import FinishedCall
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcAioPoller import GrpcAioPoller
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse, RawMetadata
 
+Metadata = tuple[RawMetadata, RawMetadata]
+# What grpcio's blocking API raises for a failed call, made from the call's final state.
+_INACTIVE_RPC_ERROR = getattr(importlib.import_module("grpc._channel"), "_InactiveRpcError", None)
 _CLOSED = "the client was closed while the call was in flight"
 _CANCELLED_BY_CLOSE = GrpcResponse(
     grpc.StatusCode.CANCELLED, details=_CLOSED
@@ -47,20 +55,14 @@ class Attempt(GrpcTransport):
         except GrpcClientClosed:
             return _CLOSED_BEFORE_SENDING
         try:
-            payload, call = multicallable.with_call(
-                invocation.payload,
-                timeout=seconds,
-                metadata=invocation.metadata,
-                compression=invocation.compression,
-                wait_for_ready=invocation.wait_for_ready,
-            )
+            payload, initial, trailing = _blocking(multicallable, invocation, seconds)
         except grpc.RpcError as error:
             return self._failed(invocation, error, self._shared.sync.connected)
         except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
             if self._closed_error() is None:
                 raise
             return _CLOSED_BEFORE_SENDING
-        return _answer(invocation, payload, *FinishedCall.metadata(call))
+        return _answer(invocation, payload, initial, trailing)
 
     async def send_async(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         """The attempt on this loop's aio channel; on a worker thread where grpc.aio cannot run.
@@ -69,7 +71,7 @@ class Attempt(GrpcTransport):
         blocking API still works, at the cost of a thread per call and of a
         cancelled caller no longer cancelling the call, which runs to its deadline.
         """
-        if not self._shared.aio.usable():
+        if not GrpcAioPoller.usable:
             return await asyncio.to_thread(self.send, invocation, seconds)
         try:
             multicallable = self._shared.aio.unary_unary(invocation.method)
@@ -90,7 +92,7 @@ class Attempt(GrpcTransport):
             if not self._closed_mid_call():
                 raise
             return _CANCELLED_BY_CLOSE
-        return _answer(invocation, payload, *FinishedCall.metadata_async(call))
+        return _answer(invocation, payload, *_metadata_async(call))
 
     def _failed(
         self, invocation: GrpcInvocation, error: grpc.RpcError, connected: Callable[[], bool]
@@ -123,10 +125,13 @@ def _answer(
     """A successful attempt's reply, decoded; bytes that do not decode are an INTERNAL failure.
 
     The server did the work and answered, so such a failure's outcome is unknown.
+    Decoding here rather than in grpc gives ``call`` and ``call_async`` one
+    answer for an undecodable reply: grpc's blocking API fails such a call with
+    INTERNAL, while grpc.aio logs the error and returns ``None``.
     """
     method = invocation.method
     try:
-        message = method.decode(payload)
+        message = method.response_class.FromString(payload)
     except DecodeError as error:
         expected = method.response_class.DESCRIPTOR.full_name
         return GrpcResponse.received(
@@ -137,3 +142,66 @@ def _answer(
             trailing or (),
         ).with_outcome_unknown()
     return GrpcResponse.received(grpc.StatusCode.OK, message, "", initial or (), trailing or ())
+
+
+def _blocking(
+    multicallable: grpc.UnaryUnaryMultiCallable[bytes, bytes],
+    invocation: GrpcInvocation,
+    seconds: float,
+) -> tuple[bytes, RawMetadata, RawMetadata]:
+    """The reply's bytes and metadata of one blocking attempt; raises ``grpc.RpcError`` if failed.
+
+    ``with_call`` is ``_blocking`` plus a call object made only to be read
+    (1 us of every call, measured on grpcio 1.85): the state ``_blocking``
+    returns is final, and what that call object would raise for a failure
+    is grpcio's own ``RpcError`` built from it. Where grpcio has moved
+    ``_blocking``, ``with_call`` answers instead.
+    """
+    blocking = getattr(multicallable, "_blocking", None)
+    if blocking is None or _INACTIVE_RPC_ERROR is None:
+        payload, call = multicallable.with_call(
+            invocation.payload,
+            timeout=seconds,
+            metadata=invocation.metadata,
+            compression=invocation.compression,
+            wait_for_ready=invocation.wait_for_ready,
+        )
+        return (payload, *_metadata(call))
+    state, call = blocking(
+        invocation.payload,
+        seconds,
+        invocation.metadata,
+        None,
+        invocation.wait_for_ready,
+        invocation.compression,
+    )
+    if state.code is not grpc.StatusCode.OK:
+        raise _INACTIVE_RPC_ERROR(state)
+    return state.response, state.initial_metadata or (), state.trailing_metadata or ()
+
+
+# A finished call's initial and trailing metadata, read once so no response keeps the call.
+# Every successful call pays for this, so it reads what grpcio already holds without the
+# locks and coroutines its public getters add on top (3.5 us for the blocking pair, 5.5 us
+# for the aio pair, measured on grpcio 1.85): the blocking call's ``_RPCState``, which is
+# final once the call returned, and the aio call's cython call, whose metadata and status
+# are set once it finished. Where grpcio has moved those, the public getters answer instead.
+
+
+def _metadata(call: grpc.Call) -> Metadata:
+    state = getattr(call, "_state", None)
+    if state is None:
+        return call.initial_metadata() or (), call.trailing_metadata() or ()
+    return state.initial_metadata or (), state.trailing_metadata or ()
+
+
+def _metadata_async(call: grpc.aio.Call) -> Metadata:
+    """The cython call's own attributes, which its coroutines would only return."""
+    cython = getattr(call, "_cython_call", None)
+    initial = getattr(cython, "_initial_metadata", None)
+    status = getattr(cython, "_status", None)
+    if initial is None or status is None:
+        initial = SettledCoroutine.result(call.initial_metadata())
+        trailing = SettledCoroutine.result(call.trailing_metadata())
+        return tuple(initial or ()), tuple(trailing or ())
+    return initial, status.trailing_metadata() or ()

@@ -1,40 +1,59 @@
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
+    OutgoingMetadata,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitBreaker import CircuitBreaker
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Rejection import Rejection
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.RetryBackoff import RetryBackoff
 
+# What a driver does next: (kind, seconds at most, the invocation as the stages left it).
+Step = tuple[CallStep, float, GrpcInvocation]
 # Sent back: whether a slot was taken (SLOT), the attempt's response (SEND), None (SLEEP).
-Flow = Generator[CallStep, Any, GrpcResponse]
+Flow = Generator[Step, Any, GrpcResponse]
+Stage = GrpcCallStage[Any]
+# The stages that watch attempts, each with its state for the call.
+Watchers = Sequence[tuple[Stage, Any]]
 
 _OK = grpc.StatusCode.OK
+_SLOT, _SEND, _SLEEP = CallStep.SLOT, CallStep.SEND, CallStep.SLEEP
 # An attempt with less time than this left could only end in DEADLINE_EXCEEDED.
 _SHORTEST_USEFUL_ATTEMPT = 0.001
+
+
+def _overriding(stages: Sequence[Stage], hook: str) -> frozenset[Stage]:
+    """The stages whose class overrides ``hook``: only those are ever called for it."""
+    default = getattr(GrpcCallStage, hook)
+    return frozenset(stage for stage in stages if getattr(type(stage), hook) is not default)
 
 
 class CallEngine:
     """Every decision of one call, made once for ``call()`` and ``call_async()`` alike.
 
-    ``run`` is a generator that does no I/O: it yields ``CallStep``s (wait for
-    a bulkhead slot, send an attempt, sleep a backoff) and is sent back their
-    results; a driver only carries them out, blocking or awaiting (tenacity's
-    ``BaseRetrying.iter()`` and its two short drivers are the model). The
-    order: bulkhead, then the circuit breaker (asked once per call, told the
-    call's one outcome), then attempts and backoffs, all within the deadline
-    fixed when the call was entered (``GrpcInvocation.deadline``).
+    ``run`` is a generator that does no I/O: it yields steps, ``(CallStep,
+    seconds, invocation)`` tuples (wait for a bulkhead slot, send an attempt,
+    sleep a backoff), and is sent back their results; a driver only carries
+    them out, blocking or awaiting (tenacity's ``BaseRetrying.iter()`` and its
+    two short drivers are the model). The order: the stages' ``start`` (see
+    ``GrpcCallStage``; one may answer the call itself), the bulkhead, the
+    circuit breaker (asked once per call, told the call's one outcome), then
+    attempts and backoffs, all within the deadline fixed when the call was
+    entered (``GrpcInvocation.deadline``), and the stages' ``finished``.
 
-    Whatever a call takes it gives back on every path: a driver closes the
-    generator whatever happens (an error, a cancelled task, ``close()`` mid-call),
-    and the ``finally`` blocks here return the bulkhead slot and settle the
-    breaker's permit (with no outcome when the call did not finish).
+    Whatever a call takes it gives back on every path: a driver throws an
+    error it met (a cancelled task, ``KeyboardInterrupt``) into the generator
+    and closes it whatever happens, and the ``finally`` blocks here return the
+    bulkhead slot and settle the breaker's permit (with no outcome when the
+    call did not finish) before the stages hear ``abandoned``.
     """
 
     def __init__(
@@ -44,23 +63,81 @@ class CallEngine:
         breaker: CircuitBreaker | None,
         per_method: bool,
         clock: Clock,
+        *,
+        stages: Sequence[Stage] = (),
+        credentials: int = 0,
     ) -> None:
+        """``stages`` outermost first; ``credentials``: the bytes call credentials add."""
         self._target = target
         self._bulkhead = bulkhead
         self._breaker = breaker
         self._per_method = per_method
         self._clock = clock
+        self._stages = tuple(stages)
+        self._credentials = credentials
+        self._rewriting = _overriding(stages, "metadata")
+        self._answering = _overriding(stages, "answer")
+        self._watching = _overriding(stages, "attempt_started") | _overriding(
+            stages, "attempt_ended"
+        )
+        self._entering = self._rewriting | self._answering
+        self._finishing = _overriding(stages, "finished")
+        self._abandoning = _overriding(stages, "abandoned")
 
     def run(self, invocation: GrpcInvocation) -> Flow:
-        """Bulkhead, breaker, first attempt, then ``_retried`` only if that one failed.
+        """The stages around the call: started in order, finished in reverse."""
+        stages, states = self._stages, []
+        try:
+            response = None
+            for stage in stages:
+                state = stage.start(invocation)
+                states.append(state)
+                if stage in self._entering:
+                    invocation, response = self._entered(stage, state, invocation)
+                    if response is not None:
+                        break
+            if response is None:
+                watchers = self._watchers(states) if self._watching else ()
+                response = yield from self._sent(invocation, watchers)
+            while states:
+                stage, state = stages[len(states) - 1], states.pop()
+                if stage in self._finishing:
+                    response = stage.finished(state, invocation, response)
+            return response
+        except BaseException as error:
+            self._abandon(invocation, states, error)
+            raise
 
-        One generator on the path of a call that succeeds at once: each
-        ``yield from`` layer would cost every step of every call a frame.
-        """
+    def _entered(
+        self, stage: Stage, state: Any, invocation: GrpcInvocation
+    ) -> tuple[GrpcInvocation, GrpcResponse | None]:
+        """The invocation with the stage's metadata, and its answer (``None``: send the call)."""
+        if stage in self._rewriting:
+            pairs = stage.metadata(state, invocation.metadata)
+            invocation = invocation._replace(
+                metadata=OutgoingMetadata.checked(pairs, self._credentials)
+            )
+        answer = stage.answer(state, invocation) if stage in self._answering else None
+        return invocation, answer
+
+    def _watchers(self, states: list[Any]) -> Watchers:
+        return [
+            pair for pair in zip(self._stages, states, strict=False) if pair[0] in self._watching
+        ]
+
+    def _abandon(self, invocation: GrpcInvocation, states: list[Any], error: BaseException) -> None:
+        """Tell the stages still started, innermost first; one that raises stops the telling."""
+        while states:
+            stage, state = self._stages[len(states) - 1], states.pop()
+            if stage in self._abandoning:
+                stage.abandoned(state, invocation, error)
+
+    def _sent(self, invocation: GrpcInvocation, watchers: Watchers) -> Flow:
+        """Bulkhead, breaker, first attempt, then ``_retried`` only if that one failed."""
         bulkhead, breaker = self._bulkhead, self._breaker
         if not bulkhead.try_enter():
             left = invocation.deadline - self._clock.now()
-            if not bulkhead.waits or left <= 0 or not (yield CallStep(CallStep.SLOT, left)):
+            if not bulkhead.waits or left <= 0 or not (yield _SLOT, left, invocation):
                 return Rejection.bulkhead_full(self._target, bulkhead.limit)
         try:
             permit = None
@@ -74,9 +151,13 @@ class CallEngine:
                 timeout = self._attempt_timeout(invocation)
                 if timeout < _SHORTEST_USEFUL_ATTEMPT:
                     return Rejection.deadline_spent(self._target, invocation.timeout)
-                response: GrpcResponse = yield CallStep(CallStep.SEND, timeout)
+                if watchers:
+                    _started(watchers, 1, timeout)
+                response: GrpcResponse = yield _SEND, timeout, invocation
                 if response.status_code() is not _OK:
-                    response = yield from self._retried(invocation, response)
+                    response = yield from self._retried(invocation, response, watchers)
+                elif watchers:
+                    _ended(watchers, 1, response, None)
                 outcome = _counted(response)
                 return response
             finally:
@@ -88,37 +169,65 @@ class CallEngine:
     def _breaker_key(self, invocation: GrpcInvocation) -> str:
         return self._target + invocation.method.path if self._per_method else self._target
 
-    def _retried(self, invocation: GrpcInvocation, response: GrpcResponse) -> Flow:
+    def _retried(
+        self, invocation: GrpcInvocation, response: GrpcResponse, watchers: Watchers
+    ) -> Flow:
         """Backoffs and attempts after a failed first one, until one succeeds or it must stop.
 
-        It stops when the policy says so for the failure, when attempts run
-        out, or when the next backoff would wake after the deadline. The answer
-        is the last attempt's response, counting every attempt, and of unknown
-        outcome if any attempt was (an earlier one may have done the work
-        although the last one never left the client).
+        The answer is the last attempt's response, counting every attempt, and
+        of unknown outcome if any attempt was (an earlier one may have done the
+        work although the last one never left the client).
         """
-        policy, number, unknown = invocation.retry, 1, False
-        while response.status_code() is not _OK:
-            unknown = unknown or response.outcome_unknown()
-            if number >= policy.max_attempts or not policy.retries(
-                response.status_code(), invocation.idempotent, response.never_sent()
-            ):
+        number, unknown = 1, False
+        while True:
+            backoff = None
+            if response.status_code() is not _OK:
+                unknown = unknown or response.outcome_unknown()
+                backoff = self._backoff(invocation, response, number)
+            _ended(watchers, number, response, backoff)
+            if backoff is None:
                 break
-            backoff = RetryBackoff.seconds(policy, number)
-            if self._clock.now() + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
-                break
-            yield CallStep(CallStep.SLEEP, backoff)
+            yield _SLEEP, backoff, invocation
             timeout = self._attempt_timeout(invocation)
             if timeout < _SHORTEST_USEFUL_ATTEMPT:  # the sleep overran what was left
                 break
             number += 1
-            response = yield CallStep(CallStep.SEND, timeout)
+            _started(watchers, number, timeout)
+            response = yield _SEND, timeout, invocation
         return _final(response, number, unknown)
+
+    def _backoff(
+        self, invocation: GrpcInvocation, response: GrpcResponse, number: int
+    ) -> float | None:
+        """Seconds to wait before attempt ``number + 1``; ``None`` when there is to be none.
+
+        None when the policy says so for the failure, when attempts run out,
+        or when the backoff would wake after the deadline.
+        """
+        policy = invocation.retry
+        if number >= policy.max_attempts or not policy.retries(
+            response.status_code(), invocation.idempotent, response.never_sent()
+        ):
+            return None
+        backoff = RetryBackoff.seconds(policy, number)
+        if self._clock.now() + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
+            return None
+        return backoff
 
     def _attempt_timeout(self, invocation: GrpcInvocation) -> float:
         remaining = invocation.deadline - self._clock.now()
         cap = invocation.retry.attempt_timeout
         return remaining if cap is None else min(cap, remaining)
+
+
+def _started(watchers: Watchers, number: int, seconds: float) -> None:
+    for stage, state in watchers:
+        stage.attempt_started(state, number, seconds)
+
+
+def _ended(watchers: Watchers, number: int, response: GrpcResponse, backoff: float | None) -> None:
+    for stage, state in watchers:
+        stage.attempt_ended(state, number, response, backoff)
 
 
 def _final(response: GrpcResponse, attempts: int, unknown: bool) -> GrpcResponse:

@@ -1,6 +1,10 @@
 import grpc
+from google.protobuf.message import EncodeError, Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage import (
+    InvalidGrpcMessage,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
     InvalidGrpcRequest,
 )
@@ -9,10 +13,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethodCatalog import (
     GrpcMethodCatalog,
 )
@@ -24,60 +28,131 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPoli
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 
 _METHODS = GrpcMethodCatalog()
+# The methods of GrpcRequest with a default, asked only of classes that override them.
+_DEFAULTED = (
+    "metadata",
+    "timeout",
+    "response_class",
+    "idempotent",
+    "retry_policy",
+    "compression",
+    "wait_for_ready",
+)
+_MethodKey = tuple[str, str, type[Message] | None]
+
+
+def _inherited(request_class: type[GrpcRequest]) -> frozenset[str]:
+    """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``."""
+    return frozenset(
+        name for name in _DEFAULTED if getattr(request_class, name) is getattr(GrpcRequest, name)
+    )
+
+
+def _encoded(method: GrpcMethod, message: Message) -> bytes:
+    """The bytes to send, made once per call so every attempt sends the same ones.
+
+    Raises ``InvalidGrpcMessage`` for a message protobuf refuses to serialize
+    (a proto2 message missing a required field).
+    """
+    try:
+        return message.SerializeToString()
+    except EncodeError as error:
+        raise InvalidGrpcMessage(
+            f"{method.path}: message() cannot be serialized: {error}"
+        ) from error
 
 
 class GrpcInvocationFactory:
     """Asks a request for everything once and checks it all before anything is sent.
 
     Each answer is validated here, so a mistake surfaces as a named error at
-    the call site rather than as a puzzling status from grpc-core.
+    the call site rather than as a puzzling status from grpc-core. One per
+    client, since it holds the client's settings. What costs on every call is
+    remembered: per request class, which of ``GrpcRequest``'s defaults it
+    keeps (those answers are known without asking: a class is not expected to
+    change its methods once it has been called), and per service, method and
+    declared reply class, the resolved ``GrpcMethod`` (``GrpcMethodCatalog``).
     """
 
-    @staticmethod
-    def build(request: GrpcRequest, settings: GrpcClientSettings, now: float) -> GrpcInvocation:
+    def __init__(self, settings: GrpcClientSettings, credentials: int = 0) -> None:
+        """``credentials``: the bytes call credentials add (``MetadataSize.of_bearer_token``)."""
+        self._settings = settings
+        self._credentials = credentials
+        self._inherited: dict[type[GrpcRequest], frozenset[str]] = {}
+        self._methods: dict[_MethodKey, GrpcMethod] = {}
+
+    def build(self, request: GrpcRequest, now: float) -> GrpcInvocation:
         """The invocation of ``request``, its deadline counted from ``now`` (the client's clock)."""
-        if not isinstance(request, GrpcRequest):
-            raise InvalidGrpcRequest(f"expected a GrpcRequest, got {type(request).__qualname__}")
+        inherited = self._inherited.get(type(request))
+        if inherited is None:  # a class not seen yet: is it a request at all?
+            if not isinstance(request, GrpcRequest):
+                raise InvalidGrpcRequest(
+                    f"expected a GrpcRequest, got {type(request).__qualname__}"
+                )
+            inherited = self._inherited[type(request)] = _inherited(type(request))
+        settings = self._settings
         message = request.message()  # first: the seed's requests import their *_pb2 module in it
-        method = _METHODS.resolve(request)
-        method.check(message)
-        timeout = request.timeout()
-        seconds = (
-            settings.default_timeout
-            if timeout is None
-            else TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
-        )
+        method = self._method(request, "response_class" in inherited)
+        if type(message) is not method.request_class:
+            method.check(message)
+        seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            request.metadata(),
+            None if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
-            MetadataSize.of_bearer_token(settings.bearer_token),
+            self._credentials,
         )
         return GrpcInvocation(
             request=request,
             method=method,
             message=message,
-            payload=method.encode(message),
+            payload=_encoded(method, message),
             metadata=metadata,
             timeout=seconds,
             deadline=now + seconds,
-            idempotent=GrpcInvocationFactory._idempotent(request),
-            retry=GrpcInvocationFactory._retry(request, settings),
-            compression=GrpcInvocationFactory._compression(request, settings),
-            wait_for_ready=GrpcInvocationFactory._wait_for_ready(request, settings),
+            idempotent="idempotent" not in inherited and self._idempotent(request),
+            retry=settings.retry if "retry_policy" in inherited else self._retry(request),
+            compression=(
+                settings.compression if "compression" in inherited else self._compression(request)
+            ),
+            wait_for_ready=(
+                settings.wait_for_ready
+                if "wait_for_ready" in inherited
+                else self._wait_for_ready(request)
+            ),
             trace_id=trace_id,
             correlation_id=correlation_id,
             request_id=request_id,
         )
 
-    @staticmethod
-    def _retry(request: GrpcRequest, settings: GrpcClientSettings) -> RetryPolicy:
-        retry = request.retry_policy() or settings.retry
+    def _method(self, request: GrpcRequest, undeclared: bool) -> GrpcMethod:
+        key = (
+            request.service_name(),
+            request.method_name(),
+            None if undeclared else request.response_class(),
+        )
+        try:
+            found = self._methods.get(key)
+        except TypeError as error:
+            raise InvalidGrpcRequest(
+                f"service and method names must be strings, got {key!r}"
+            ) from error
+        if found is None:
+            found = self._methods[key] = _METHODS.resolve(*key)
+        return found
+
+    def _timeout(self, request: GrpcRequest) -> float:
+        timeout = request.timeout()
+        if timeout is None:
+            return self._settings.default_timeout
+        return TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
+
+    def _retry(self, request: GrpcRequest) -> RetryPolicy:
+        retry = request.retry_policy() or self._settings.retry
         if not isinstance(retry, RetryPolicy):
             raise InvalidGrpcRequest(f"retry_policy() must return a RetryPolicy, got {retry!r}")
         return retry
 
-    @staticmethod
-    def _compression(request: GrpcRequest, settings: GrpcClientSettings) -> grpc.Compression | None:
+    def _compression(self, request: GrpcRequest) -> grpc.Compression | None:
         """The request's choice, else the client's; ``None`` (grpc's default: none) if neither.
 
         grpc lets a channel's default compression beat a call's ``NoCompression``,
@@ -86,7 +161,7 @@ class GrpcInvocationFactory:
         """
         chosen = request.compression()
         if chosen is None:
-            return settings.compression
+            return self._settings.compression
         return CompressionChoice.parse(chosen, InvalidGrpcRequest, "compression()")
 
     @staticmethod
@@ -96,11 +171,10 @@ class GrpcInvocationFactory:
             raise InvalidGrpcRequest(f"idempotent() must return a bool, got {idempotent!r}")
         return idempotent
 
-    @staticmethod
-    def _wait_for_ready(request: GrpcRequest, settings: GrpcClientSettings) -> bool:
+    def _wait_for_ready(self, request: GrpcRequest) -> bool:
         chosen = request.wait_for_ready()
         if chosen is None:
-            return settings.wait_for_ready
+            return self._settings.wait_for_ready
         if type(chosen) is not bool:
             raise InvalidGrpcRequest(f"wait_for_ready() must return a bool or None, got {chosen!r}")
         return chosen

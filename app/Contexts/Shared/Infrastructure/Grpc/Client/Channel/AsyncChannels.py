@@ -90,7 +90,7 @@ class AsyncChannels:
     @staticmethod
     def usable() -> bool:
         """False in a child forked while grpc.aio ran: ``call_async`` must not use these then."""
-        return GrpcAioPoller.usable()
+        return GrpcAioPoller.usable
 
     def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
         loop = asyncio.get_running_loop()

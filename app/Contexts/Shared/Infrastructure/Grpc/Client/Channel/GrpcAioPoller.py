@@ -23,17 +23,14 @@ class GrpcAioPoller:
     gone by then; what keeps it alive is an aio channel of a loop still running
     (a fork from inside a coroutine, or a loop in another thread), or any
     grpc.aio object the application made and still holds (a ``GrpcResponse``
-    holds none). Then ``usable()`` is false in
+    holds none). Then ``usable`` is false in
     the child, and ``call_async`` goes through the blocking API on a worker
     thread instead.
     """
 
     _ran_at_fork: ClassVar[bool] = False
-    _usable: ClassVar[bool] = True
-
-    @classmethod
-    def usable(cls) -> bool:
-        return cls._usable
+    # A plain attribute rather than a method: every ``call_async`` reads it.
+    usable: ClassVar[bool] = True
 
     @staticmethod
     def _note(poller: "type[GrpcAioPoller]") -> None:
@@ -49,7 +46,7 @@ class GrpcAioPoller:
 
     @staticmethod
     def _inherit(poller: "type[GrpcAioPoller]") -> None:
-        poller._usable = poller._usable and not poller._ran_at_fork
+        poller.usable = poller.usable and not poller._ran_at_fork
 
 
 # Registered at import, before any channel's hooks: AfterFork runs ``before`` hooks newest

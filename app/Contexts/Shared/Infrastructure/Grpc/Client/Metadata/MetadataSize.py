@@ -30,21 +30,9 @@ class MetadataSize:
     key. The request's pairs, the ids the client adds and a fixed bearer token
     must fit in ``MAX_METADATA_BYTES`` (7168 bytes): grpc's default less 1 KiB
     for grpc's own headers. A server configured for more is still held to the
-    default.
+    default. ``OutgoingMetadata`` adds a call's pairs up by this count, on every
+    call, and raises ``too_big`` when they do not fit.
     """
-
-    @staticmethod
-    def check(pairs: MetadataPairs, credentials: int = 0) -> None:
-        """Raise ``InvalidGrpcMetadata`` naming the largest key when ``pairs`` are too big.
-
-        ``credentials`` is what grpc's call credentials add, in bytes (see
-        ``of_bearer_token``).
-        """
-        total = credentials + ENTRY_OVERHEAD * len(pairs)
-        for key, value in pairs:
-            total += len(key) + (len(value) if isinstance(value, str) else _base64_length(value))
-        if total > MAX_METADATA_BYTES:
-            raise MetadataSize._too_big(pairs, total, credentials)
 
     @staticmethod
     def of_bearer_token(token: BearerToken | None) -> int:
@@ -60,11 +48,12 @@ class MetadataSize:
     @staticmethod
     def of(key: str, value: MetadataValue) -> int:
         """The bytes grpc-core counts for one pair."""
-        sent = len(value) if isinstance(value, str) else _base64_length(value)
+        sent = len(value) if isinstance(value, str) else MetadataSize.base64_length(value)
         return len(key) + sent + ENTRY_OVERHEAD
 
     @staticmethod
-    def _too_big(pairs: MetadataPairs, total: int, credentials: int) -> InvalidGrpcMetadata:
+    def too_big(pairs: MetadataPairs, total: int, credentials: int) -> InvalidGrpcMetadata:
+        """The error for ``pairs`` of ``total`` bytes, ``credentials`` of them a bearer token's."""
         key, value = max(pairs, key=lambda pair: MetadataSize.of(*pair))
         token = f" ({credentials} of them the bearer token's)" if credentials else ""
         return InvalidGrpcMetadata(
@@ -75,6 +64,7 @@ class MetadataSize:
             f"base64 under -bin, and {ENTRY_OVERHEAD}; the ids the client adds count too)",
         )
 
-
-def _base64_length(value: bytes) -> int:
-    return (len(value) + 2) // 3 * 4
+    @staticmethod
+    def base64_length(value: bytes) -> int:
+        """The length of ``value`` in base64, as grpc sends a ``-bin`` value."""
+        return (len(value) + 2) // 3 * 4

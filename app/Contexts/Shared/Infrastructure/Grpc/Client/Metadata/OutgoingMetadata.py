@@ -12,8 +12,11 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import (
     RequestMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.RequestId import RequestId
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import (
+    ENTRY_OVERHEAD,
+    MAX_METADATA_BYTES,
+    MetadataSize,
+)
 from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import CorrelationId
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
@@ -53,41 +56,83 @@ class OutgoingMetadata:
     The ids go after the request's own pairs: ``x-trace-id`` and
     ``correlation-id`` from the context (with no context, fresh ones, so a call
     is never untraced), ``user-id`` when the context has a user, and a fresh
-    ``request-id`` (see ``RequestId``). A request that sets one of these keys
-    itself keeps its own value, and the ids returned are the ones sent. What is
-    sent must fit in what a server takes by default (see ``MetadataSize``).
+    ``request-id``. A request that sets one of these keys itself keeps its own
+    value, and the ids returned are the ones sent. What is sent must fit in
+    what a server takes by default (``MetadataSize`` counts as grpc-core does).
+
+    The request id names one logical call: a UUID4 in hex, made once per call
+    before its first attempt and sent unchanged on every retry of it. It
+    identifies the call the caller made, not each trip over the wire, so a
+    server that sees the same request id twice knows it is a retry (and can
+    answer it from what it did the first time).
     """
 
     _known_good_keys: set[str] = set()
 
     @classmethod
     def build(
-        cls, declared: RequestMetadata, context: RequestContextData, credentials: int = 0
+        cls, declared: RequestMetadata | None, context: RequestContextData, credentials: int = 0
     ) -> tuple[MetadataPairs, str, str, str]:
         """The pairs to send, then the trace, correlation and request ids among them.
+
+        ``declared`` is what the request's ``metadata()`` returned, ``None`` for
+        a request that keeps ``GrpcRequest``'s (no pairs of its own).
 
         ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
         """
         trace_id = context.trace_id or TraceId.generate()
         correlation_id = context.correlation_id or CorrelationId.generate()
-        request_id = RequestId.generate()
+        request_id = TraceId.generate()
         ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
-        if not declared and isinstance(declared, Mapping):
-            MetadataSize.check(ids, credentials)
+        if declared is None or (not declared and isinstance(declared, Mapping)):
+            cls._fit(ids, credentials)
             return ids, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
         if not own:
             pairs = (*pairs, *ids)
-            MetadataSize.check(pairs, credentials)
+            cls._fit(pairs, credentials)
             return pairs, trace_id, correlation_id, request_id
         pairs = (*pairs, *(pair for pair in ids if pair[0] not in own))
-        MetadataSize.check(pairs, credentials)
+        cls._fit(pairs, credentials)
         return (
             pairs,
             own.get(TRACE_ID_KEY, trace_id),
             own.get(CORRELATION_ID_KEY, correlation_id),
             own.get(REQUEST_ID_KEY, request_id),
         )
+
+    @classmethod
+    def checked(cls, pairs: MetadataPairs, credentials: int = 0) -> MetadataPairs:
+        """``pairs`` as a tuple once every key, value and the total size passed the checks.
+
+        For pairs made after a request's own were checked (a ``GrpcCallStage``'s);
+        raises ``InvalidGrpcMetadata`` naming the first bad key, or the largest
+        one when the whole is too big.
+        """
+        try:
+            pairs = tuple((key, value) for key, value in pairs)
+        except (TypeError, ValueError) as error:
+            raise InvalidGrpcMetadata(
+                "?", f"metadata must be (key, value) pairs, got {type(pairs).__name__}"
+            ) from error
+        for key, value in pairs:
+            cls._check(key, value)
+        cls._fit(pairs, credentials)
+        return pairs
+
+    @staticmethod
+    def _fit(pairs: MetadataPairs, credentials: int) -> None:
+        """Raise ``InvalidGrpcMetadata`` naming the largest key when ``pairs`` are too big.
+
+        Counted as ``MetadataSize`` says, inline: every call pays for it.
+        """
+        total = credentials + ENTRY_OVERHEAD * len(pairs)
+        for key, value in pairs:
+            total += len(key) + (
+                len(value) if isinstance(value, str) else MetadataSize.base64_length(value)
+            )
+        if total > MAX_METADATA_BYTES:
+            raise MetadataSize.too_big(pairs, total, credentials)
 
     @staticmethod
     def _ids(

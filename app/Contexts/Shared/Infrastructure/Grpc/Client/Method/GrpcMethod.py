@@ -1,6 +1,6 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from google.protobuf.message import EncodeError, Message
+from google.protobuf.message import Message
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMessage import (
     InvalidGrpcMessage,
@@ -15,17 +15,20 @@ class GrpcMethod:
     path, so channels can key their cached multicallables on it at the cost of a
     pointer hash. ``request_class`` is ``None`` when the method was declared by
     the request rather than found in the descriptor pool; then any protobuf
-    message is accepted, since there is nothing to check it against.
+    message is accepted, since there is nothing to check it against. The call
+    encodes the request (``GrpcInvocationFactory``) and decodes the reply
+    (``Attempt``) with these classes, once per call, with no frame in between.
     """
 
     service: str
     name: str
     request_class: type[Message] | None
     response_class: type[Message]
+    path: str = field(init=False)
 
-    @property
-    def path(self) -> str:
-        return f"/{self.service}/{self.name}"
+    def __post_init__(self) -> None:
+        """The wire path, ``/service/method``, made once: every call reads it."""
+        object.__setattr__(self, "path", f"/{self.service}/{self.name}")
 
     def check(self, message: object) -> None:
         if type(message) is self.request_class:
@@ -40,25 +43,3 @@ class GrpcMethod:
             raise InvalidGrpcMessage(
                 f"{self.path} takes {expected}; message() returned {message.DESCRIPTOR.full_name}"
             )
-
-    def encode(self, message: Message) -> bytes:
-        """The bytes to send, made once per call so every attempt sends the same ones.
-
-        Raises ``InvalidGrpcMessage`` for a message protobuf refuses to
-        serialize (a proto2 message missing a required field).
-        """
-        try:
-            return message.SerializeToString()
-        except EncodeError as error:
-            raise InvalidGrpcMessage(
-                f"{self.path}: message() cannot be serialized: {error}"
-            ) from error
-
-    def decode(self, payload: bytes) -> Message:
-        """The reply as ``response_class``; raises protobuf's ``DecodeError`` for bad bytes.
-
-        Decoding here rather than in grpc gives ``call`` and ``call_async`` one
-        answer for an undecodable reply: grpc's blocking API fails such a call
-        with INTERNAL, while grpc.aio logs the error and returns ``None``.
-        """
-        return self.response_class.FromString(payload)

@@ -13,12 +13,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod imp
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
     UnsupportedGrpcMethod,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 
 _SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _METHOD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_Key = tuple[str, str, type[Message] | None]
 
 
 class GrpcMethodCatalog:
@@ -26,27 +24,22 @@ class GrpcMethodCatalog:
 
     The protobuf descriptor pool already knows every service whose ``*_pb2``
     module was imported, so the reply class is found there (service → method →
-    output type → class) once per path and cached. Failures are not cached: a
-    module imported later makes the same request work.
+    output type → class), once per path: ``GrpcInvocationFactory`` keeps what
+    was found. Failures are not kept: a module imported later makes the same
+    request work.
     """
 
     def __init__(self) -> None:
         self._pool = descriptor_pool.Default()
-        self._methods: dict[_Key, GrpcMethod] = {}
 
-    def resolve(self, request: GrpcRequest) -> GrpcMethod:
-        key = (request.service_name(), request.method_name(), request.response_class())
-        try:
-            found = self._methods.get(key)
-        except TypeError as error:
-            raise InvalidGrpcRequest(
-                f"service and method names must be strings, got {key!r}"
-            ) from error
-        if found is None:
-            found = self._methods[key] = self._lookup(*key)
-        return found
+    def resolve(self, service: object, method: object, declared: object) -> GrpcMethod:
+        """The method that ``service_name()``, ``method_name()`` and ``response_class()`` name.
 
-    def _lookup(self, service: str, method: str, declared: type[Message] | None) -> GrpcMethod:
+        Raises ``InvalidGrpcRequest`` for names or a class that cannot be right,
+        ``UnknownGrpcMethod`` for a method the pool does not have (or a service
+        it does not know, with no declared reply class), ``UnsupportedGrpcMethod``
+        for a streaming one.
+        """
         if not (isinstance(service, str) and _SERVICE.fullmatch(service)):
             raise InvalidGrpcRequest(f"service_name() {service!r} is not a qualified service name")
         if not (isinstance(method, str) and _METHOD.fullmatch(method)):

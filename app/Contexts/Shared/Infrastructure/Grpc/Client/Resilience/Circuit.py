@@ -8,7 +8,6 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitPermit import CircuitPermit
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.OutcomeWindow import OutcomeWindow
 
 CircuitState = Literal["closed", "open", "half_open"]
 _OK = grpc.StatusCode.OK
@@ -31,6 +30,12 @@ class Circuit:
     ignored error, so a cancelled trial can never leave the circuit waiting
     for an outcome that will not come.
 
+    While closed, the outcomes of the last ``window_size`` calls are a ring of
+    bytes with running totals, O(1) a call, as resilience4j's
+    ``FixedSizeSlidingWindowMetrics``: recording into a full window drops the
+    oldest. Half-open trials are only counted: the circuit decides as soon as
+    ``half_open_calls`` of them are in, before any would need dropping.
+
     One lock guards every change. ``admit`` on a closed circuit reads one
     attribute without it: the worst a race can do is hand out a permit of the
     generation that just ended, whose outcome is then dropped.
@@ -43,9 +48,9 @@ class Circuit:
         self._failure_codes = policy.failure_codes
         self._minimum_calls = min(policy.minimum_calls, policy.window_size)
         self._lock = threading.Lock()
-        self._window = OutcomeWindow(policy.window_size)
-        self._trials = OutcomeWindow(policy.half_open_calls)
-        self._trials_admitted = 0
+        self._window = bytearray(policy.window_size)  # 1 for a failed call
+        self._next = self._count = self._failures = 0
+        self._trials = self._trial_failures = self._trials_admitted = 0
         self._state: CircuitState = "closed"
         self._opened_at = 0.0
         self._generation = 0
@@ -89,18 +94,30 @@ class Circuit:
             return self._state
 
     def _record(self, failed: bool) -> None:
-        self._window.record(failed)
-        if self._window.reaches(self._policy.failure_rate_threshold, self._minimum_calls):
+        window = self._window
+        if self._count == len(window):
+            self._failures -= window[self._next]
+        else:
+            self._count += 1
+        window[self._next] = failed
+        self._failures += failed
+        self._next = (self._next + 1) % len(window)
+        if self._reaches(self._failures, self._count, self._minimum_calls):
             self._enter("open")
+
+    def _reaches(self, failures: int, count: int, minimum: int) -> bool:
+        """At least ``minimum`` outcomes in, of which the threshold percent or more failed."""
+        return count >= minimum and failures * 100 >= self._policy.failure_rate_threshold * count
 
     def _settle_trial(self, code: grpc.StatusCode | None) -> None:
         if code is None:
             self._trials_admitted -= 1
             return
-        self._trials.record(self._failed(code))
+        self._trials += 1
+        self._trial_failures += self._failed(code)
         calls = self._policy.half_open_calls
-        if self._trials.count == calls:
-            failing = self._trials.reaches(self._policy.failure_rate_threshold, calls)
+        if self._trials == calls:
+            failing = self._reaches(self._trial_failures, calls, calls)
             self._enter("open" if failing else "closed")
 
     def _failed(self, code: grpc.StatusCode) -> bool:
@@ -115,8 +132,7 @@ class Circuit:
         self._generation += 1
         self._permit = CircuitPermit(self._key, self._generation)
         self._closed_permit = self._permit if state == "closed" else None
-        self._window.clear()
-        self._trials.clear()
-        self._trials_admitted = 0
+        self._next = self._count = self._failures = 0
+        self._trials = self._trial_failures = self._trials_admitted = 0
         if state == "open":
             self._opened_at = self._clock.now()

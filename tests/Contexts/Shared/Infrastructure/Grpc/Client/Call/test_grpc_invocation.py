@@ -11,8 +11,8 @@ def test_the_repr_names_the_call_and_hides_credentials_and_the_message_body() ->
         "body-7f3e", metadata={"x-api-key": "s3cr3t-key", "x-client-version": "1.0"}
     )
 
-    invocation = GrpcInvocationFactory.build(
-        request, GrpcClientSettings.create("users:50051"), now=0.0
+    invocation = GrpcInvocationFactory(GrpcClientSettings.create("users:50051")).build(
+        request, now=0.0
     )
 
     shown = repr(invocation)

@@ -44,7 +44,7 @@ def _calls_both_ways(client: GrpcClient) -> Callable[[], tuple[str, str, bool]]:
     def work() -> tuple[str, str, bool]:
         blocking = client.call(_request("child-sync"))
         awaited = asyncio.run(client.call_async(_request("child-async")))
-        return blocking.status_code().name, awaited.status_code().name, GrpcAioPoller.usable()
+        return blocking.status_code().name, awaited.status_code().name, GrpcAioPoller.usable
 
     return work
 

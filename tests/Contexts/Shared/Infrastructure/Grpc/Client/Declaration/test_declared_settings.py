@@ -126,7 +126,7 @@ def test_the_signatures_list_every_option_after_the_constructor_s_own_parameters
     fake = inspect.signature(FakeGrpcClient)
     create = inspect.signature(GrpcClientSettings.create)
 
-    assert list(client.parameters) == ["target", "clock", "channel_registry", *OPTIONS]
+    assert list(client.parameters) == ["target", "clock", "channel_registry", "stages", *OPTIONS]
     assert list(fake.parameters) == list(client.parameters)
     assert list(create.parameters) == ["target", *OPTIONS]
     assert fake.parameters["target"].default == "fake:50051"

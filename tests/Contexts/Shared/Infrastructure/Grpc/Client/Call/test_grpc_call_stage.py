@@ -1,0 +1,322 @@
+"""Stages around every call and attempt: the same behaviour on call() and call_async(),
+against a real server and on FakeGrpcClient."""
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
+    CircuitBreakerPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSettings import (
+    InvalidGrpcClientSettings,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
+    InvalidGrpcMetadata,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
+from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from protos import user_pb2
+from tests.conftest import Invoke
+from tests.Support.RunningServer import RunningServer
+from tests.Support.ScriptedRequest import ScriptedRequest
+
+SERVICE, METHOD = "user.UserService", "GetUser"
+RETRY = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.01, jitter=0.0)
+
+
+class Recording(GrpcCallStage[str]):
+    """Writes every hook it hears into a shared journal, under its own name."""
+
+    def __init__(self, name: str, journal: list[tuple[Any, ...]]) -> None:
+        self.name = name
+        self.journal = journal
+
+    def start(self, invocation: GrpcInvocation) -> str:
+        self.journal.append((self.name, "start"))
+        return f"{self.name}-state"
+
+    def attempt_started(self, state: str, number: int, seconds: float) -> None:
+        self.journal.append((self.name, "attempt", number, state))
+
+    def attempt_ended(
+        self, state: str, number: int, response: GrpcResponse, backoff: float | None
+    ) -> None:
+        self.journal.append((self.name, "ended", number, response.status_code().name, backoff))
+
+    def finished(
+        self, state: str, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        self.journal.append((self.name, "finished", state))
+        return response
+
+    def abandoned(self, state: str, invocation: GrpcInvocation, error: BaseException) -> None:
+        self.journal.append((self.name, "abandoned", type(error).__name__))
+
+
+class Propagating(GrpcCallStage[None]):
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def metadata(self, state: None, metadata: MetadataPairs) -> MetadataPairs:
+        return (
+            *metadata,
+            ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+        )
+
+
+class Caching(GrpcCallStage[None]):
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def answer(self, state: None, invocation: GrpcInvocation) -> GrpcResponse | None:
+        return GrpcResponse(grpc.StatusCode.OK, user_pb2.User(id="cached"), attempts=0)
+
+
+class Replacing(GrpcCallStage[None]):
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def finished(
+        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        return GrpcResponse(grpc.StatusCode.OK, user_pb2.User(id="replaced"))
+
+
+class Exploding(GrpcCallStage[None]):
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def start(self, invocation: GrpcInvocation) -> None:
+        self._maybe("start")
+
+    def attempt_started(self, state: None, number: int, seconds: float) -> None:
+        self._maybe("attempt_started")
+
+    def finished(
+        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        self._maybe("finished")
+        return response
+
+    def _maybe(self, hook: str) -> None:
+        if hook == self.hook:
+            raise RuntimeError(f"a bug in {hook}")
+
+
+class Backend:
+    """A real server or FakeGrpcClient's script, behind one way of asking what was sent."""
+
+    def __init__(self, kind: str, server: RunningServer | None) -> None:
+        self.kind = kind
+        self.server = server
+        self.fakes: list[FakeGrpcClient] = []
+
+    def client(self, stages: list[GrpcCallStage[Any]], **options: Any) -> GrpcClient:
+        if self.server is not None:
+            return GrpcClient(self.server.target, stages=stages, default_timeout=10.0, **options)
+        fake = FakeGrpcClient(stages=stages, **options)
+        fake.unreachable(SERVICE, METHOD)
+        fake.unreachable(SERVICE, METHOD)
+        fake.reply(SERVICE, METHOD, user_pb2.User(id="1"))
+        self.fakes.append(fake)
+        return fake
+
+    def flaky(self) -> ScriptedRequest:
+        """Fails twice with UNAVAILABLE, then succeeds (a fake starts every client so)."""
+        user_id = "fail-2-UNAVAILABLE" if self.server is not None else "1"
+        return ScriptedRequest(user_id, idempotent=True)
+
+    def sent(self) -> list[dict[str, str | bytes]]:
+        if self.server is not None:
+            return self.server.service.received
+        return [dict(call.metadata) for fake in self.fakes for call in fake.calls]
+
+
+@pytest.fixture(params=["server", "fake"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if request.param == "fake":
+        yield Backend("fake", None)
+        return
+    with RunningServer.start() as server:
+        yield Backend("server", server)
+
+
+def _succeeding(backend: Backend, client: GrpcClient) -> ScriptedRequest:
+    """A request the backend answers at once."""
+    if isinstance(client, FakeGrpcClient):
+        client.reply(SERVICE, "CreateUser", user_pb2.User(id="1"))
+        return ScriptedRequest(method="CreateUser", message=user_pb2.CreateUserRequest(name="1"))
+    return ScriptedRequest("1")
+
+
+async def test_stages_start_in_order_and_finish_in_reverse(
+    backend: Backend, invoke: Invoke
+) -> None:
+    journal: list[tuple[Any, ...]] = []
+    client = backend.client([Recording("outer", journal), Recording("inner", journal)])
+
+    response = await invoke(client, _succeeding(backend, client))
+
+    assert response.is_success()
+    assert journal == [
+        ("outer", "start"),
+        ("inner", "start"),
+        ("outer", "attempt", 1, "outer-state"),
+        ("inner", "attempt", 1, "inner-state"),
+        ("outer", "ended", 1, "OK", None),
+        ("inner", "ended", 1, "OK", None),
+        ("inner", "finished", "inner-state"),
+        ("outer", "finished", "outer-state"),
+    ]
+
+
+async def test_metadata_a_stage_adds_reaches_the_server(backend: Backend, invoke: Invoke) -> None:
+    client = backend.client([Propagating()])
+
+    await invoke(client, _succeeding(backend, client))
+
+    [sent] = backend.sent()
+    assert sent["traceparent"].startswith("00-0af7651916cd43dd")
+    assert "x-trace-id" in sent
+
+
+async def test_metadata_a_stage_returns_is_checked_as_a_requests_own(
+    backend: Backend, invoke: Invoke
+) -> None:
+    class Uppercase(Propagating):
+        def metadata(self, state: None, metadata: MetadataPairs) -> MetadataPairs:
+            return (("Bad-Key", "x"),)
+
+    client = backend.client([Uppercase()], bulkhead=BulkheadPolicy(max_in_flight=1, wait=False))
+
+    with pytest.raises(InvalidGrpcMetadata, match="lowercase"):
+        await invoke(client, _succeeding(backend, client))
+    assert backend.sent() == []
+
+
+async def test_an_answering_stage_sends_nothing_and_skips_bulkhead_and_breaker(
+    backend: Backend, invoke: Invoke
+) -> None:
+    journal: list[tuple[Any, ...]] = []
+    client = backend.client(
+        [Caching(), Recording("inner", journal)],
+        bulkhead=BulkheadPolicy(max_in_flight=1, wait=False),
+    )
+    client._bulkhead.try_enter()  # the only slot is taken: a call that needed it would be refused
+
+    response = await invoke(client, _succeeding(backend, client))
+
+    assert response.message() == user_pb2.User(id="cached")
+    assert response.attempts() == 0
+    assert backend.sent() == []
+    assert journal == []  # a stage inside the one that answered is never started
+
+
+async def test_a_stage_may_replace_the_final_response(backend: Backend, invoke: Invoke) -> None:
+    client = backend.client([Replacing()])
+
+    response = await invoke(client, _succeeding(backend, client))
+
+    assert response.message() == user_pb2.User(id="replaced")
+
+
+async def test_each_attempt_of_a_retried_call_is_seen_with_its_number_and_backoff(
+    backend: Backend, invoke: Invoke
+) -> None:
+    journal: list[tuple[Any, ...]] = []
+    client = backend.client([Recording("watch", journal)], retry=RETRY)
+
+    response = await invoke(client, backend.flaky())
+
+    assert response.is_success()
+    assert response.attempts() == 3
+    assert [entry[1:] for entry in journal if entry[1] in ("attempt", "ended")] == [
+        ("attempt", 1, "watch-state"),
+        ("ended", 1, "UNAVAILABLE", 0.01),
+        ("attempt", 2, "watch-state"),
+        ("ended", 2, "UNAVAILABLE", 0.01),
+        ("attempt", 3, "watch-state"),
+        ("ended", 3, "OK", None),
+    ]
+
+
+@pytest.mark.parametrize("hook", ["start", "attempt_started", "finished"])
+async def test_a_raising_stage_propagates_after_giving_the_bulkhead_slot_back(
+    backend: Backend, invoke: Invoke, hook: str
+) -> None:
+    journal: list[tuple[Any, ...]] = []
+    client = backend.client(
+        [Recording("outer", journal), Exploding(hook)],
+        bulkhead=BulkheadPolicy(max_in_flight=1, wait=False),
+    )
+
+    with pytest.raises(RuntimeError, match=f"a bug in {hook}"):
+        await invoke(client, _succeeding(backend, client))
+
+    assert journal[-1] == ("outer", "abandoned", "RuntimeError")
+    assert client._bulkhead.try_enter()  # the slot the call took was given back
+    client._bulkhead.leave()
+
+
+async def test_a_raising_stage_settles_the_breaker_permit_with_no_outcome(
+    backend: Backend, invoke: Invoke
+) -> None:
+    policy = CircuitBreakerPolicy(minimum_calls=1, window_size=1, half_open_calls=1)
+    client = backend.client([Exploding("attempt_started")], circuit_breaker=policy)
+    breaker = client._engine._breaker
+    assert breaker is not None
+    key = client.settings.target
+    breaker._circuit(key)._enter("half_open")  # one trial call: a leaked permit would keep it
+
+    with pytest.raises(RuntimeError):
+        await invoke(client, _succeeding(backend, client))
+
+    assert breaker.admit(key) is not None  # the trial's place was given back
+
+
+def test_stages_must_be_grpc_call_stages() -> None:
+    with pytest.raises(InvalidGrpcClientSettings, match="GrpcCallStage"):
+        FakeGrpcClient(stages=[object()])  # type: ignore[list-item]
+
+
+def test_from_settings_takes_stages_too() -> None:
+    journal: list[tuple[Any, ...]] = []
+    settings = GrpcClientSettings.create("fake:50051")
+    fake = FakeGrpcClient.from_settings(settings, stages=[Recording("only", journal)])
+    fake.reply(SERVICE, METHOD, user_pb2.User(id="1"))
+
+    assert fake.call(ScriptedRequest("1")).is_success()
+    assert journal[0] == ("only", "start")
+
+
+async def test_a_cancelled_call_is_abandoned_for_every_stage_and_frees_its_slot(
+    server: RunningServer,
+) -> None:
+    """Only ``call_async`` can be cancelled from outside: the stages hear it as the error."""
+    journal: list[tuple[Any, ...]] = []
+    stages: list[GrpcCallStage[Any]] = [Recording("outer", journal), Recording("inner", journal)]
+    bulkhead = BulkheadPolicy(max_in_flight=1, wait=False)
+    with GrpcClient(server.target, stages=stages, bulkhead=bulkhead) as client:
+        task = asyncio.ensure_future(client.call_async(ScriptedRequest("slow")))
+        await asyncio.to_thread(server.wait_until_received, 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+        assert journal[-2:] == [
+            ("inner", "abandoned", "CancelledError"),
+            ("outer", "abandoned", "CancelledError"),
+        ]
+        assert client._bulkhead.try_enter()
+        client._bulkhead.leave()

@@ -1,0 +1,86 @@
+"""Following one call from ``call()`` to the wire and back reads a dozen library files.
+
+Each library file whose Python code runs during one call on a warm client is
+recorded (``sys.setprofile``, by ``co_filename``), as /work/tools/trace_call.py
+does: the request's own module is the caller's, not the library's. A change
+that adds a file to the hot path fails here, naming every file, so that it is
+made on purpose (docs/architecture.md lists them).
+"""
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
+from tests.Support.RunningServer import RunningServer
+
+LIBRARY = Path(__file__).resolve().parents[6] / "app" / "Contexts" / "Shared"
+CLIENT = "Infrastructure/Grpc/Client/"
+SHARED = (
+    CLIENT + "GrpcClient.py",
+    CLIENT + "Call/GrpcInvocationFactory.py",
+    CLIENT + "Metadata/OutgoingMetadata.py",
+    "Infrastructure/Http/Context/TraceId.py",
+    CLIENT + "Call/CallEngine.py",
+    CLIENT + "Call/GrpcCallLog.py",
+    CLIENT + "Resilience/Bulkhead.py",
+    CLIENT + "Resilience/CircuitBreaker.py",
+    CLIENT + "Resilience/Circuit.py",
+    CLIENT + "Call/Attempt.py",
+    CLIENT + "GrpcResponse.py",
+)
+SYNC = {*SHARED, CLIENT + "Channel/SyncChannel.py"}
+ASYNC = {*SHARED, CLIENT + "Channel/AsyncChannels.py"}
+LIMIT = 12
+
+
+@contextmanager
+def _recording() -> Iterator[set[str]]:
+    seen: set[str] = set()
+    root = f"{LIBRARY}/"
+
+    def profile(frame: FrameType, event: str, argument: Any) -> None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(root):
+            seen.add(filename[len(root) :])
+
+    sys.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+def _assert_files(seen: set[str], expected: set[str]) -> None:
+    listing = "\n".join(sorted(seen))
+    assert len(seen) <= LIMIT, f"{len(seen)} library files on the hot path:\n{listing}"
+    assert seen == expected, f"library files on the hot path:\n{listing}"
+
+
+def test_a_sync_call_runs_code_in_these_library_files_only(server: RunningServer) -> None:
+    with GrpcClient(server.target) as client:
+        client.call(GetUserGrpcRequest("1"))
+        with _recording() as seen:
+            response = client.call(GetUserGrpcRequest("1"))
+
+    assert response.is_success()
+    _assert_files(seen, SYNC)
+
+
+def test_an_async_call_runs_code_in_these_library_files_only(server: RunningServer) -> None:
+    async def traced() -> set[str]:
+        await client.call_async(GetUserGrpcRequest("1"))
+        with _recording() as seen:
+            response = await client.call_async(GetUserGrpcRequest("1"))
+        assert response.is_success()
+        return seen
+
+    with GrpcClient(server.target) as client:
+        seen = asyncio.run(traced())
+
+    _assert_files(seen, ASYNC)
