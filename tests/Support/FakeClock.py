@@ -17,7 +17,7 @@ class FakeClock(Clock):
         self.sleeps.append(seconds)
         self.time += seconds
 
-    async def asleep(self, seconds: float) -> None:
+    async def sleep_async(self, seconds: float) -> None:
         self.sleep(seconds)
         await asyncio.sleep(0)
 

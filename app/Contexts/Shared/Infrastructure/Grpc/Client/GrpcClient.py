@@ -201,7 +201,7 @@ class GrpcClient(ClosesOnExit):
                     if kind is _SEND:
                         answer: object = await self._attempt.send_async(invocation, seconds)
                     elif kind is _SLEEP:
-                        await self._clock.asleep(seconds)
+                        await self._clock.sleep_async(seconds)
                         answer = None
                     else:
                         answer = await self._bulkhead.enter_async(seconds)

@@ -22,6 +22,6 @@ class InstantClock(Clock):
     def sleep(self, seconds: float) -> None:
         self._now += seconds
 
-    async def asleep(self, seconds: float) -> None:
+    async def sleep_async(self, seconds: float) -> None:
         self.sleep(seconds)
         await asyncio.sleep(0)

@@ -21,7 +21,7 @@ async def test_an_async_sleep_moves_time_and_lets_other_tasks_run() -> None:
         ran.append("other")
 
     task = asyncio.create_task(other())
-    await clock.asleep(2.0)
+    await clock.sleep_async(2.0)
 
     assert ran == ["other"]
     assert clock.now() == 2.0

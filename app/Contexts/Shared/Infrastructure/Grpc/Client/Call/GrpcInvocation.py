@@ -27,8 +27,9 @@ class GrpcInvocation(NamedTuple):
     doubles that record it. A NamedTuple because it is built on every call and
     must cost next to nothing; always built by keyword, so a field added
     later can never take another's place. Its repr names the message's type
-    and shows the metadata as ``GrpcMetadata`` does, credentials redacted: a traceback that renders local variables (structlog's
-    ``dict_tracebacks``, Sentry) shows it.
+    and shows the metadata as ``GrpcMetadata`` does, credentials redacted: a
+    traceback that renders local variables (structlog's ``dict_tracebacks``,
+    Sentry) shows it.
     """
 
     request: GrpcRequest

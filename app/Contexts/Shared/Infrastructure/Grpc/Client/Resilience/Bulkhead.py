@@ -64,7 +64,7 @@ class Bulkhead:
             remaining = deadline - self._clock.now()
             if not self._wait or remaining <= 0:
                 return False
-            await self._clock.asleep(min(_ASYNC_POLL_SECONDS, remaining))
+            await self._clock.sleep_async(min(_ASYNC_POLL_SECONDS, remaining))
         return True
 
     def leave(self) -> None:

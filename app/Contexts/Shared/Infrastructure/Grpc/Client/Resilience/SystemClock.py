@@ -16,5 +16,5 @@ class SystemClock(Clock):
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    async def asleep(self, seconds: float) -> None:
+    async def sleep_async(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
