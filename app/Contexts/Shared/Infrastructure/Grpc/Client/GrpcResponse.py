@@ -5,6 +5,9 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
+    InvalidGrpcResponse,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import MetadataValue
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import GrpcMetadata
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Status.GrpcStatusErrors import (
@@ -48,12 +51,19 @@ class GrpcResponse:
         *,
         attempts: int = 1,
     ) -> None:
+        """A response made by code (a test double, a stage's answer); a call makes its own.
+
+        Raises ``InvalidGrpcResponse`` naming the part that could not be a
+        response's, and ``InvalidGrpcMetadata`` for metadata that is not
+        ``(str, str | bytes)`` pairs.
+        """
+        _check(status_code, message, details, attempts)
         state = _State(
             status_code,
             message,
             details,
-            tuple(initial_metadata),
-            tuple(trailing_metadata),
+            GrpcMetadata(initial_metadata).pairs(),
+            GrpcMetadata(trailing_metadata).pairs(),
             attempts,
             False,
             False,
@@ -194,3 +204,16 @@ class GrpcResponse:
         return (
             f"<GrpcResponse {state.code.name} {body}{tries}{unknown} metadata={self.metadata()!r}>"
         )
+
+
+def _check(status_code: object, message: object, details: object, attempts: object) -> None:
+    if not isinstance(status_code, grpc.StatusCode):
+        raise InvalidGrpcResponse(f"status_code must be a grpc.StatusCode, got {status_code!r}")
+    if message is not None and not isinstance(message, Message):
+        raise InvalidGrpcResponse(
+            f"message must be a protobuf message or None, got a {type(message).__name__}"
+        )
+    if not isinstance(details, str):
+        raise InvalidGrpcResponse(f"details must be a str, got a {type(details).__name__}")
+    if type(attempts) is not int or attempts < 0:
+        raise InvalidGrpcResponse(f"attempts must be an int of at least 0, got {attempts!r}")

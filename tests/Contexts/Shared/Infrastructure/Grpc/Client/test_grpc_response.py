@@ -6,6 +6,12 @@ import pytest
 from app.Contexts.Shared.Domain.Errors.RemoteResourceNotFound import RemoteResourceNotFound
 from app.Contexts.Shared.Domain.Errors.RemoteServiceTimeout import RemoteServiceTimeout
 from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
+    InvalidGrpcMetadata,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
+    InvalidGrpcResponse,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from protos import user_pb2
@@ -22,6 +28,32 @@ def test_a_response_cannot_be_changed_after_the_fact() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         del response._message
     assert response.is_success()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        pytest.param({"status_code": "OK"}, "status_code must be a grpc.StatusCode", id="code"),
+        pytest.param({"message": {"id": "1"}}, "message must be a protobuf message", id="message"),
+        pytest.param({"details": 404}, "details must be a str, got a int", id="details"),
+        pytest.param({"attempts": -1}, "attempts must be an int of at least 0", id="attempts"),
+        pytest.param({"attempts": True}, "attempts must be an int", id="attempts-bool"),
+    ],
+)
+def test_a_response_made_by_hand_from_unusable_parts_is_refused_naming_the_part(
+    arguments: dict[str, object], says: str
+) -> None:
+    given: dict[str, object] = {"status_code": grpc.StatusCode.OK, **arguments}
+
+    with pytest.raises(InvalidGrpcResponse, match=says):
+        GrpcResponse(**given)  # type: ignore[arg-type]
+
+
+def test_a_response_made_by_hand_with_metadata_that_is_not_pairs_is_refused() -> None:
+    with pytest.raises(InvalidGrpcMetadata, match="metadata must be"):
+        GrpcResponse(grpc.StatusCode.OK, None, "", {"x-a": "1"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidGrpcMetadata, match="got a int value"):
+        GrpcResponse(grpc.StatusCode.OK, trailing_metadata=[("x-a", 1)])  # type: ignore[list-item]
 
 
 def test_the_repr_names_the_outcome_and_never_shows_secrets_or_the_message_body() -> None:

@@ -6,6 +6,9 @@ import grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
+    InvalidGrpcResponse,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import (
     OutgoingMetadata,
@@ -102,7 +105,9 @@ class CallEngine:
             while states:
                 stage, state = stages[len(states) - 1], states.pop()
                 if stage in self._finishing:
-                    response = stage.finished(state, invocation, response)
+                    response = _response(
+                        stage, "finished", stage.finished(state, invocation, response)
+                    )
             return response
         except BaseException as error:
             self._abandon(invocation, states, error)
@@ -117,8 +122,10 @@ class CallEngine:
             invocation = invocation._replace(
                 metadata=OutgoingMetadata.checked(pairs, self._credentials)
             )
-        answer = stage.answer(state, invocation) if stage in self._answering else None
-        return invocation, answer
+        if stage not in self._answering:
+            return invocation, None
+        answer = stage.answer(state, invocation)
+        return invocation, None if answer is None else _response(stage, "answer", answer)
 
     def _watchers(self, states: list[Any]) -> Watchers:
         return [
@@ -218,6 +225,16 @@ class CallEngine:
         remaining = invocation.deadline - self._clock.now()
         cap = invocation.retry.attempt_timeout
         return remaining if cap is None else min(cap, remaining)
+
+
+def _response(stage: Stage, hook: str, given: object) -> GrpcResponse:
+    """What a stage's hook returned, if it is a response; ``InvalidGrpcResponse`` otherwise."""
+    if isinstance(given, GrpcResponse):
+        return given
+    raise InvalidGrpcResponse(
+        f"{type(stage).__qualname__}.{hook}() must return a GrpcResponse, "
+        f"got a {type(given).__name__}"
+    )
 
 
 def _started(watchers: Watchers, number: int, seconds: float) -> None:

@@ -15,6 +15,7 @@ code must change::
         │   ├── InvalidGrpcMessage (TypeError)      not a protobuf message, or the wrong one
         │   ├── InvalidGrpcMetadata (ValueError)    a key or value gRPC would reject, or too much
         │   └── InvalidGrpcTimeout (ValueError)     not a positive, finite number of seconds
+        ├── InvalidGrpcResponse (ValueError)        a response made by code that could not be one
         ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
         ├── UnsupportedGrpcMethod                   a streaming method
         ├── InvalidGrpcClientName (ValueError)      a registry name no variable can be made of

@@ -28,6 +28,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata i
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
     InvalidGrpcRequest,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
+    InvalidGrpcResponse,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
 )
@@ -55,6 +58,7 @@ __all__ = [
     "InvalidGrpcMessage",
     "InvalidGrpcMetadata",
     "InvalidGrpcRequest",
+    "InvalidGrpcResponse",
     "InvalidGrpcTimeout",
     "InvalidTlsSettings",
     "UnknownGrpcClient",

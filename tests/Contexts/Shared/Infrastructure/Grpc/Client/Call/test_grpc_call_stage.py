@@ -20,6 +20,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
     InvalidGrpcMetadata,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
+    InvalidGrpcResponse,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
@@ -320,3 +323,36 @@ async def test_a_cancelled_call_is_abandoned_for_every_stage_and_frees_its_slot(
         ]
         assert client._bulkhead.try_enter()
         client._bulkhead.leave()
+
+
+class Misanswering(GrpcCallStage[None]):
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def answer(self, state: None, invocation: GrpcInvocation) -> GrpcResponse | None:
+        return {"id": "1"} if self.hook == "answer" else None  # type: ignore[return-value]
+
+    def finished(
+        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        return "done" if self.hook == "finished" else response  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("hook", "got"), [("answer", "dict"), ("finished", "str")])
+async def test_a_stage_hook_that_returns_no_response_is_named_and_frees_the_slot(
+    backend: Backend, invoke: Invoke, hook: str, got: str
+) -> None:
+    client = backend.client(
+        [Misanswering(hook)], bulkhead=BulkheadPolicy(max_in_flight=1, wait=False)
+    )
+
+    with pytest.raises(
+        InvalidGrpcResponse,
+        match=rf"Misanswering\.{hook}\(\) must return a GrpcResponse, got a {got}",
+    ):
+        await invoke(client, _succeeding(backend, client))
+    assert client._bulkhead.try_enter()  # the one slot is free again
+    assert len(backend.sent()) == (0 if hook == "answer" else 1)
