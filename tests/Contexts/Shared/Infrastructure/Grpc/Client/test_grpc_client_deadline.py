@@ -1,4 +1,9 @@
-"""One deadline per call: the bulkhead wait, every attempt and every backoff draw from it."""
+"""One deadline per call: the bulkhead wait, every attempt and every backoff draw from it.
+
+Over real sockets with real sleeps. The engine's decisions about the same deadline are
+tested on a FakeGrpcClient: Call/test_call_engine.py, and for a call whose whole deadline
+went waiting for a bulkhead slot, Resilience/test_bulkhead.py.
+"""
 
 import asyncio
 import threading
@@ -55,22 +60,6 @@ async def test_waiting_for_a_bulkhead_slot_spends_the_calls_own_deadline(
 
     assert response.status_code() is grpc.StatusCode.DEADLINE_EXCEEDED
     assert took <= TIMEOUT + TOLERANCE, f"answered after {took:.2f} s"
-
-
-async def test_a_call_whose_whole_deadline_went_waiting_for_a_slot_is_never_sent(
-    server: RunningServer, invoke: Invoke
-) -> None:
-    bulkhead = BulkheadPolicy(max_in_flight=1)
-    with GrpcClient(server.target, bulkhead=bulkhead, circuit_breaker=NO_BREAKER) as client:
-        holder = _hold_the_only_slot(client, 1.0)
-        server.wait_until_received(1)
-        response, took = await _timed(invoke, client, ScriptedRequest("1", timeout=0.3))
-        holder.join()
-
-    assert response.attempts() == 0
-    assert response.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert len(server.service.received) == 1  # only the holder's call
-    assert took <= 0.3 + TOLERANCE
 
 
 class _Idempotent(ScriptedRequest):

@@ -1,6 +1,7 @@
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 
 import grpc
 import pytest
@@ -113,15 +114,20 @@ async def test_an_async_call_waits_for_the_slot_of_a_task_that_finishes() -> Non
 
 
 async def test_a_waiting_call_gives_up_when_its_own_timeout_runs_out(invoke: Invoke) -> None:
+    """Its whole deadline went waiting for a slot, so it is never sent."""
     with (
         FakeGrpcClient(bulkhead=BulkheadPolicy(max_in_flight=1)) as fake,
         HeldAnswer.holding(fake) as (_, holder),
     ):
-        gave_up = await invoke(fake, ScriptedRequest("1", timeout=0.1))
+        started = perf_counter()
+        gave_up = await invoke(fake, ScriptedRequest("1", timeout=0.3))
+        took = perf_counter() - started
 
     assert gave_up.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert gave_up.attempts() == 0
     assert len(fake.calls) == 1  # only the held call was sent
+    # Generous: CI shares two cores; an overrun of a whole timeout is the fault.
+    assert took <= 0.3 + 0.35, f"gave up after {took:.2f} s"
     assert holder.result().is_success()
 
 
