@@ -20,6 +20,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from tests.conftest import Invoke
 from tests.Support.CountingProxy import CountingProxy
+from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -87,10 +88,13 @@ async def test_wait_for_ready_waits_for_a_server_that_starts_late(
     invoke: Invoke, client_default: bool, request_choice: bool | None
 ) -> None:
     port, stop = _free_port(), threading.Event()
-    thread = _serve_later(port, 1.0, stop)
+    thread = _serve_later(port, 0.5, stop)
     no_retry = RetryPolicy.disabled()
+    # grpc retries the refused connection every 0.1 s rather than on its own schedule (1 s,
+    # then 1.6 s...), so the call goes out as soon as the server listens, not up to 2 s later.
+    settings = {"retry": no_retry, "max_reconnect_backoff": 0.1}
     try:
-        with GrpcClient(f"127.0.0.1:{port}", wait_for_ready=client_default, retry=no_retry) as c:
+        with GrpcClient(f"127.0.0.1:{port}", wait_for_ready=client_default, **settings) as c:
             response = await invoke(
                 c, ScriptedRequest("1", timeout=5.0, wait_for_ready=request_choice)
             )
@@ -106,7 +110,7 @@ async def test_a_request_can_turn_the_clients_wait_for_ready_off(invoke: Invoke)
     breaker = CircuitBreakerPolicy.disabled()
     no_retry = RetryPolicy.disabled()
     with GrpcClient(
-        f"127.0.0.1:{_free_port()}", wait_for_ready=True, retry=no_retry, circuit_breaker=breaker
+        RefusedPort.target(), wait_for_ready=True, retry=no_retry, circuit_breaker=breaker
     ) as client:
         fails_fast = await invoke(client, ScriptedRequest("1", timeout=5.0, wait_for_ready=False))
         waits = await invoke(client, ScriptedRequest("1", timeout=0.3))

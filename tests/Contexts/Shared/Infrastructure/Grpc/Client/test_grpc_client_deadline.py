@@ -1,7 +1,11 @@
-"""One deadline per call: the bulkhead wait, every attempt and every backoff draw from it."""
+"""One deadline per call: the bulkhead wait, every attempt and every backoff draw from it.
+
+Over real sockets with real sleeps. The engine's decisions about the same deadline are
+tested on a FakeGrpcClient: Call/test_call_engine.py, and for a call whose whole deadline
+went waiting for a bulkhead slot, Resilience/test_bulkhead.py.
+"""
 
 import asyncio
-import socket
 import threading
 from collections.abc import Callable
 from time import perf_counter
@@ -17,6 +21,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from tests.conftest import Invoke
+from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -24,12 +29,6 @@ TIMEOUT = 1.0
 # Generous: CI shares two cores with a server; an overrun of a whole timeout is the fault.
 TOLERANCE = 0.35
 NO_BREAKER = CircuitBreakerPolicy.disabled()
-
-
-def _closed_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{probe.getsockname()[1]}"
 
 
 def _hold_the_only_slot(client: GrpcClient, seconds: float) -> threading.Thread:
@@ -63,30 +62,14 @@ async def test_waiting_for_a_bulkhead_slot_spends_the_calls_own_deadline(
     assert took <= TIMEOUT + TOLERANCE, f"answered after {took:.2f} s"
 
 
-async def test_a_call_whose_whole_deadline_went_waiting_for_a_slot_is_never_sent(
-    server: RunningServer, invoke: Invoke
-) -> None:
-    bulkhead = BulkheadPolicy(max_in_flight=1)
-    with GrpcClient(server.target, bulkhead=bulkhead, circuit_breaker=NO_BREAKER) as client:
-        holder = _hold_the_only_slot(client, 1.0)
-        server.wait_until_received(1)
-        response, took = await _timed(invoke, client, ScriptedRequest("1", timeout=0.3))
-        holder.join()
-
-    assert response.attempts() == 0
-    assert response.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert len(server.service.received) == 1  # only the holder's call
-    assert took <= 0.3 + TOLERANCE
-
-
 class _Idempotent(ScriptedRequest):
     def idempotent(self) -> bool:
         return True
 
 
 def _scenarios() -> dict[str, Callable[[RunningServer], tuple[GrpcClient, ScriptedRequest]]]:
+    """Over the wire, with real sleeps; the engine's other deadline decisions are in Call/."""
     retry_slowly = RetryPolicy(max_attempts=10, initial_backoff=0.3, multiplier=1.0, jitter=0.0)
-    capped = RetryPolicy(max_attempts=10, attempt_timeout=0.4, initial_backoff=0.05, jitter=0.0)
     return {
         "slow-server": lambda s: (
             GrpcClient(s.target, circuit_breaker=NO_BREAKER),
@@ -96,16 +79,8 @@ def _scenarios() -> dict[str, Callable[[RunningServer], tuple[GrpcClient, Script
             GrpcClient(s.target, retry=retry_slowly, circuit_breaker=NO_BREAKER),
             _Idempotent("always-UNAVAILABLE", timeout=TIMEOUT),
         ),
-        "capped-attempts": lambda s: (
-            GrpcClient(s.target, retry=capped, circuit_breaker=NO_BREAKER),
-            _Idempotent("slow", timeout=TIMEOUT),
-        ),
-        "unreachable-retried": lambda s: (
-            GrpcClient(_closed_port(), retry=retry_slowly, circuit_breaker=NO_BREAKER),
-            _Idempotent("1", timeout=TIMEOUT),
-        ),
         "waiting-for-ready": lambda s: (
-            GrpcClient(_closed_port(), wait_for_ready=True, circuit_breaker=NO_BREAKER),
+            GrpcClient(RefusedPort.target(), wait_for_ready=True, circuit_breaker=NO_BREAKER),
             _Idempotent("1", timeout=TIMEOUT),
         ),
     }

@@ -5,7 +5,6 @@ client cannot decode, close() between attempts or mid-call, a wait-for-ready tim
 against a server that never came, HTTP headers gRPC owns, and inputs of the wrong type.
 """
 
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -28,6 +27,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResp
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from protos import user_pb2
 from tests.conftest import Invoke
+from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -35,13 +35,6 @@ from tests.Support.ScriptedRequest import ScriptedRequest
 NEVER_SENT_TEXT = (
     "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:9: Connection refused"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class _Handler(grpc.GenericRpcHandler):
@@ -150,7 +143,7 @@ async def test_waiting_for_a_server_that_never_came_does_not_open_the_circuit(
 ) -> None:
     """With wait_for_ready nothing reached a server: the DEADLINE_EXCEEDED is not its failure."""
     breaker = CircuitBreakerPolicy(minimum_calls=3, window_size=10)
-    target = f"127.0.0.1:{_free_port()}"
+    target = RefusedPort.target()
     registry = ChannelRegistry(linger=0)
     with GrpcClient(
         target, circuit_breaker=breaker, wait_for_ready=True, channel_registry=registry

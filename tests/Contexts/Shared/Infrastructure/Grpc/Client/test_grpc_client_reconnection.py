@@ -23,6 +23,19 @@ def side(request: pytest.FixtureRequest) -> SyncOrAsync:
     return SyncOrAsync(request.param)
 
 
+async def _until_it_has_seen_its_server_go(side: SyncOrAsync, client: GrpcClient) -> None:
+    """The server's GOAWAY reaches the client's connection a moment after ``stop()`` returns.
+
+    Until then the connection is still READY, and a call sent on it meets the GOAWAY: it
+    was sent, so it is neither retried nor a call to a server that is down. A loaded
+    machine (parallel workers) stretches that moment; the calls under test come after it.
+    """
+    for _ in range(200):
+        if not await side.wait_until_ready(client, 0.05):
+            return
+    raise AssertionError("the client's connection stayed READY after its server stopped")
+
+
 async def test_the_same_client_reconnects_by_itself_when_its_server_restarts_on_the_same_port(
     side: SyncOrAsync,
 ) -> None:
@@ -35,6 +48,7 @@ async def test_the_same_client_reconnects_by_itself_when_its_server_restarts_on_
         )
         before = await side.call(client, ScriptedRequest("1"))
     try:
+        await _until_it_has_seen_its_server_go(side, client)
         while_down = [await side.call(client, ScriptedRequest("1")) for _ in range(3)]
         health_while_down = await side.check_health(client)
         ready_while_down = await side.wait_until_ready(client, 0.2)

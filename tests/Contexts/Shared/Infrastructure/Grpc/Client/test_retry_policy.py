@@ -1,5 +1,4 @@
 import json
-import socket
 
 import grpc
 import pytest
@@ -16,6 +15,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from tests.conftest import Invoke
 from tests.Support.FakeClock import FakeClock
+from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -79,11 +79,8 @@ async def test_a_servers_unavailable_is_never_sent_again_for_a_request_that_is_n
 
 async def test_a_refused_connection_is_retried_for_any_request(invoke: Invoke) -> None:
     """grpc failed the call at the pick: nothing was sent, so sending it again is safe."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with GrpcClient(
-        f"127.0.0.1:{port}",
+        RefusedPort.target(),
         retry=NO_JITTER,
         clock=FakeClock(),
         circuit_breaker=CircuitBreakerPolicy.disabled(),

@@ -25,7 +25,7 @@ def test_generated_ids_are_uuid4_in_hex() -> None:
 @pytest.mark.parametrize(
     "candidate",
     [
-        str(uuid.uuid4()),
+        "f6790705-5168-4bb3-ae7e-37c966d412be",  # a uuid4 as str(uuid.uuid4()) spells it
         "4bf92f3577b34da6a3ce929d0e0e4736",
         "01ARZ3NDEKTSV4RRFFQ69G5FAV",
         "req.2024:42_a",

@@ -7,7 +7,6 @@ breaker are off, so each response is one attempt's own failure.
 """
 
 import asyncio
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.conftest import Invoke
 from tests.Support.Certificates import Certificates
 from tests.Support.CommittingBackend import CommittingBackend
 from tests.Support.GoawayPeer import GoawayPeer
+from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
@@ -55,14 +55,6 @@ def _proves_never_sent(response: GrpcResponse) -> bool:
     )
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def _create_user() -> ScriptedRequest:
     return ScriptedRequest(method="CreateUser", message=CreateUserRequest(name="ada"))
 
@@ -86,7 +78,7 @@ def replicas(ledger: Path) -> Iterator[list[CommittingBackend]]:
 
 
 async def test_a_refused_connection_under_pick_first_proves_it(invoke: Invoke) -> None:
-    with _client(f"127.0.0.1:{_closed_port()}") as client:
+    with _client(RefusedPort.target()) as client:
         response = await invoke(client, ScriptedRequest("1"))
 
     assert response.status_code() is UNAVAILABLE
@@ -95,7 +87,7 @@ async def test_a_refused_connection_under_pick_first_proves_it(invoke: Invoke) -
 
 
 async def test_refused_connections_under_round_robin_prove_it(invoke: Invoke) -> None:
-    target = f"ipv4:127.0.0.1:{_closed_port()},127.0.0.1:{_closed_port()}"
+    target = f"ipv4:{RefusedPort.target(1)},{RefusedPort.target(2)}"
     with _client(target, load_balancing="round_robin") as client:
         response = await invoke(client, ScriptedRequest("1"))
 
