@@ -7,6 +7,10 @@ from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 # grpc.aio's poller is a plain threading.Thread whose target is _poll_wrapper, so Python
 # names it "Thread-N (_poll_wrapper)" (_cygrpc/aio/completion_queue.pyx.pxi).
 _POLLER_NAME_ENDS = "(_poll_wrapper)"
+# How long a fork waits for a poller thread to finish exiting. grpcio's shutdown returns
+# once the poller has seen the queue's shutdown, while the thread may still be leaving
+# grpc-core; a child forked then inherits a lock it held and hangs in its first channel.
+_EXIT_WAIT_SECONDS = 0.25
 
 
 class GrpcAioPoller:
@@ -34,15 +38,22 @@ class GrpcAioPoller:
 
     @staticmethod
     def _note(poller: "type[GrpcAioPoller]") -> None:
-        if poller._running():
+        """Before a fork: let a stopping poller finish; note whether one still runs.
+
+        A poller that still serves a running loop makes the fork wait
+        ``_EXIT_WAIT_SECONDS`` before it is noted as running.
+        """
+        if poller._pollers():
             # A closed channel caught in a reference cycle (a cancelled task's frame, say)
             # is deallocated, and so lets the poller stop, only when the cycle is collected.
             gc.collect()
-        poller._ran_at_fork = poller._running()
+        for thread in poller._pollers():
+            thread.join(_EXIT_WAIT_SECONDS)
+        poller._ran_at_fork = bool(poller._pollers())
 
     @staticmethod
-    def _running() -> bool:
-        return any(thread.name.endswith(_POLLER_NAME_ENDS) for thread in threading.enumerate())
+    def _pollers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.endswith(_POLLER_NAME_ENDS)]
 
     @staticmethod
     def _inherit(poller: "type[GrpcAioPoller]") -> None:
