@@ -1,9 +1,10 @@
 """Following one call from ``call()`` to the wire and back reads a dozen library files.
 
 Each library file whose Python code runs during one call on a warm client is
-recorded (``sys.setprofile``, by ``co_filename``): the request's own module is the caller's, not the library's. A change
-that adds a file to the hot path fails here, naming every file, so that it is
-made on purpose (docs/architecture.md lists them).
+recorded (``sys.setprofile``, by ``co_filename``): the request's own module is
+the caller's, not the library's. A change that adds a file to the hot path
+fails here, naming every file, so that it is made on purpose
+(docs/architecture.md lists them).
 """
 
 import asyncio
