@@ -47,7 +47,7 @@ from protos.user_pb2_grpc import UserServiceStub
 from tests.Benchmarks import user_server
 
 TIMEOUT = 30.0
-TARGET_RATIO = 1.10
+TARGET_RATIO = 1.05
 IN_FLIGHT = 64
 USER_ID = "42"
 TRACE_ID_KEY = "x-trace-id"

@@ -149,7 +149,7 @@ class CallEngine:
         try:
             permit = None
             if breaker is not None:
-                key = self._breaker_key(invocation)
+                key = self._target + invocation.method.path if self._per_method else self._target
                 permit = breaker.admit(key)
                 if permit is None:
                     return Rejection.circuit_open(key, breaker.retry_in(key))
@@ -161,10 +161,12 @@ class CallEngine:
                 if watchers:
                     _started(watchers, 1, timeout)
                 response: GrpcResponse = yield _SEND, timeout, invocation
-                if response.status_code() is not _OK:
-                    response = yield from self._retried(invocation, response, watchers)
-                elif watchers:
-                    _ended(watchers, 1, response, None)
+                if response.status_code() is _OK:  # the common case, with its outcome known
+                    if watchers:
+                        _ended(watchers, 1, response, None)
+                    outcome = _OK
+                    return response
+                response = yield from self._retried(invocation, response, watchers)
                 outcome = _counted(response)
                 return response
             finally:
@@ -172,9 +174,6 @@ class CallEngine:
                     breaker.settle(permit, outcome)
         finally:
             bulkhead.leave()
-
-    def _breaker_key(self, invocation: GrpcInvocation) -> str:
-        return self._target + invocation.method.path if self._per_method else self._target
 
     def _retried(
         self, invocation: GrpcInvocation, response: GrpcResponse, watchers: Watchers

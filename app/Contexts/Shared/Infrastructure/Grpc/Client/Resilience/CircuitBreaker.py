@@ -42,8 +42,12 @@ class CircuitBreaker:
         self._lock = threading.Lock()
 
     def admit(self, key: str) -> CircuitPermit | None:
-        """A permit for one call; ``None`` when refused (open, or every trial place taken)."""
-        return self._circuit(key).admit()
+        """A permit for one call; ``None`` when refused (open, or every trial place taken).
+
+        The circuit is looked up here rather than through ``_circuit``: every call asks.
+        """
+        circuit = self._circuits.get(key)
+        return (circuit or self._circuit(key)).admit()
 
     def settle(self, permit: CircuitPermit, code: grpc.StatusCode | None) -> None:
         """Count the call's final ``code``; ``None`` counts nothing and frees a trial's slot.
