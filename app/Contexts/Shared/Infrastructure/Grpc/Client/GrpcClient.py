@@ -133,7 +133,13 @@ class GrpcClient(ClosesOnExit):
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False
-        self._start_engine(self._connect(channel_registry), _checked(stages))
+        checked = _checked(stages)
+        breaker = self._connect(channel_registry)
+        try:
+            self._start_engine(breaker, checked)
+        except BaseException:
+            self.close()  # gives the shared channel back: nothing else would
+            raise
 
     @staticmethod
     def _default_clock() -> Clock:

@@ -33,10 +33,14 @@ _SLOT, _SEND, _SLEEP = CallStep.SLOT, CallStep.SEND, CallStep.SLEEP
 _SHORTEST_USEFUL_ATTEMPT = 0.001
 
 
-def _overriding(stages: Sequence[Stage], hook: str) -> frozenset[Stage]:
-    """The stages whose class overrides ``hook``: only those are ever called for it."""
+def _overriding(stages: Sequence[Stage], hook: str) -> frozenset[int]:
+    """The ``id()`` of each stage whose class overrides ``hook``: only those are called for it.
+
+    By identity, so a stage need not be hashable (a ``@dataclass`` one is not)
+    and two equal stages are still two.
+    """
     default = getattr(GrpcCallStage, hook)
-    return frozenset(stage for stage in stages if getattr(type(stage), hook) is not default)
+    return frozenset(id(stage) for stage in stages if getattr(type(stage), hook) is not default)
 
 
 class CallEngine:
@@ -95,7 +99,7 @@ class CallEngine:
             for stage in stages:
                 state = stage.start(invocation)
                 states.append(state)
-                if stage in self._entering:
+                if id(stage) in self._entering:
                     invocation, response = self._entered(stage, state, invocation)
                     if response is not None:
                         break
@@ -104,7 +108,7 @@ class CallEngine:
                 response = yield from self._sent(invocation, watchers)
             while states:
                 stage, state = stages[len(states) - 1], states.pop()
-                if stage in self._finishing:
+                if id(stage) in self._finishing:
                     response = _response(
                         stage, "finished", stage.finished(state, invocation, response)
                     )
@@ -117,26 +121,33 @@ class CallEngine:
         self, stage: Stage, state: Any, invocation: GrpcInvocation
     ) -> tuple[GrpcInvocation, GrpcResponse | None]:
         """The invocation with the stage's metadata, and its answer (``None``: send the call)."""
-        if stage in self._rewriting:
-            pairs = stage.metadata(state, invocation.metadata)
-            invocation = invocation._replace(
-                metadata=OutgoingMetadata.checked(pairs, self._credentials)
+        if id(stage) in self._rewriting:
+            pairs, trace_id, correlation_id, request_id = OutgoingMetadata.rewritten(
+                stage.metadata(state, invocation.metadata), self._credentials
             )
-        if stage not in self._answering:
+            invocation = invocation._replace(
+                metadata=pairs,
+                trace_id=trace_id,
+                correlation_id=correlation_id,
+                request_id=request_id,
+            )
+        if id(stage) not in self._answering:
             return invocation, None
         answer = stage.answer(state, invocation)
         return invocation, None if answer is None else _response(stage, "answer", answer)
 
     def _watchers(self, states: list[Any]) -> Watchers:
         return [
-            pair for pair in zip(self._stages, states, strict=False) if pair[0] in self._watching
+            pair
+            for pair in zip(self._stages, states, strict=False)
+            if id(pair[0]) in self._watching
         ]
 
     def _abandon(self, invocation: GrpcInvocation, states: list[Any], error: BaseException) -> None:
         """Tell the stages still started, innermost first; one that raises stops the telling."""
         while states:
             stage, state = self._stages[len(states) - 1], states.pop()
-            if stage in self._abandoning:
+            if id(stage) in self._abandoning:
                 stage.abandoned(state, invocation, error)
 
     def _sent(self, invocation: GrpcInvocation, watchers: Watchers) -> Flow:

@@ -27,17 +27,23 @@ class GrpcCallStage(ABC, Generic[State]):
        (from 1; the attempt's timeout in seconds), then
        ``attempt_ended(state, number, response, backoff)`` with the seconds
        the engine will wait before the next attempt, ``None`` when none follows
-       (a backoff that outlives the deadline ends the call without another).
+       (a backoff that would outlive the deadline is never started). A sleep
+       that oversleeps what was left of the deadline ends the call after it,
+       with no further attempt: the last backoff seen is then not followed by
+       an ``attempt_started``.
     3. ``finished(state, invocation, response)``, in reverse order, returns
        the call's response (the same, or a replacement).
 
     A call that ends with an exception rather than a response (a cancelled
     task, ``KeyboardInterrupt``, a hook that raised) calls
     ``abandoned(state, invocation, error)`` instead of ``finished``, in reverse
-    order, on every stage started and not yet finished, except the one whose
-    hook raised; then the exception propagates unchanged from ``call`` or
-    ``call_async``. Whatever the call held is given back first: its bulkhead
-    slot, and its breaker permit, settled with no outcome. So a bug in a stage
+    order, on every stage whose ``start`` returned and whose ``finished`` was
+    not called yet. So a stage whose ``metadata``, ``answer`` or attempt hook
+    raised is told too (a span its ``start`` opened still ends); one whose
+    ``start`` or ``finished`` raised is not. Then the exception propagates
+    unchanged from ``call`` or ``call_async``. Whatever the call held is given
+    back first: its bulkhead slot, and its breaker permit, settled with no
+    outcome. So a bug in a stage
     reaches its caller as itself and costs the client nothing.
 
     Hooks a subclass does not override are never called, so they cost

@@ -37,8 +37,9 @@ class SettingCheck:
         """A real number, as a float, that ``accept`` takes; ``says`` what it must be."""
 
         def parse(value: object, name: str) -> float:
-            if isinstance(value, Real) and not isinstance(value, bool) and accept(float(value)):
-                return float(value)
+            number = _as_float(value)
+            if number is not None and accept(number):
+                return number
             raise InvalidGrpcClientSettings(f"{name} must be {says}, got {value!r}")
 
         return parse
@@ -121,3 +122,17 @@ class SettingCheck:
             )
 
         return parse
+
+
+def _as_float(value: object) -> float | None:
+    """``value`` as a float, or ``None`` for a bool, a non-number or one no float holds.
+
+    ``float(10**400)`` raises ``OverflowError`` and ``float(Decimal("sNaN"))``
+    ``ValueError``: either is a setting to refuse by name, not an error to leak.
+    """
+    if not isinstance(value, Real) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (OverflowError, ValueError):
+        return None

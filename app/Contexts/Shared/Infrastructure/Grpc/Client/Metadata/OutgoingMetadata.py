@@ -35,7 +35,7 @@ _HTTP_HEADERS = {
     "te": _OWNED,
     "content-type": _OWNED,
     "content-length": _OWNED,
-    "user-agent": _OWNED + " (set grpc.primary_user_agent in options instead)",
+    "user-agent": _OWNED + " (set the client's user_agent= option instead)",
     "host": _OWNED,
     "connection": _FORBIDDEN,
     "transfer-encoding": _FORBIDDEN,
@@ -102,23 +102,26 @@ class OutgoingMetadata:
         )
 
     @classmethod
-    def checked(cls, pairs: MetadataPairs, credentials: int = 0) -> MetadataPairs:
-        """``pairs`` as a tuple once every key, value and the total size passed the checks.
+    def rewritten(
+        cls, declared: RequestMetadata, credentials: int = 0
+    ) -> tuple[MetadataPairs, str, str, str]:
+        """Pairs a ``GrpcCallStage`` sends instead, checked as a request's own, and their ids.
 
-        For pairs made after a request's own were checked (a ``GrpcCallStage``'s);
-        raises ``InvalidGrpcMetadata`` naming the first bad key, or the largest
-        one when the whole is too big.
+        Taken as a request's ``metadata()`` is (a mapping or ``(key, value)``
+        pairs; a ``None`` value drops its key), and every key, value and the
+        total size checked: ``InvalidGrpcMetadata`` names the first bad key, or
+        the largest one when the whole is too big. The trace, correlation and
+        request ids returned are those among the pairs, ``""`` for one the
+        stage dropped, so a log event names what was sent.
         """
-        try:
-            pairs = tuple((key, value) for key, value in pairs)
-        except (TypeError, ValueError) as error:
-            raise InvalidGrpcMetadata(
-                "?", f"metadata must be (key, value) pairs, got {type(pairs).__name__}"
-            ) from error
-        for key, value in pairs:
-            cls._check(key, value)
+        pairs, own = cls._declared(declared)
         cls._fit(pairs, credentials)
-        return pairs
+        return (
+            pairs,
+            own.get(TRACE_ID_KEY, ""),
+            own.get(CORRELATION_ID_KEY, ""),
+            own.get(REQUEST_ID_KEY, ""),
+        )
 
     @staticmethod
     def _fit(pairs: MetadataPairs, credentials: int) -> None:
@@ -167,15 +170,26 @@ class OutgoingMetadata:
 
     @staticmethod
     def _items(declared: RequestMetadata) -> Iterable[tuple[str, MetadataValue | None]]:
+        """The ``(key, value)`` items; ``InvalidGrpcRequest`` for anything else.
+
+        A str or a list of two-letter strs would otherwise unpack into pairs of
+        letters and be sent as metadata nobody wrote.
+        """
         if isinstance(declared, Mapping):
             return declared.items()
-        try:
-            return [(key, value) for key, value in declared]
-        except (TypeError, ValueError) as error:
+        if isinstance(declared, str | bytes) or not isinstance(declared, Iterable):
             raise InvalidGrpcRequest(
                 "metadata() must return a mapping or (key, value) pairs, "
                 f"got {type(declared).__name__}"
-            ) from error
+            )
+        items = list(declared)
+        for item in items:
+            if not (isinstance(item, tuple | list) and len(item) == 2):
+                raise InvalidGrpcRequest(
+                    "metadata() must return a mapping or (key, value) pairs, "
+                    f"got an item that is a {type(item).__name__}"
+                )
+        return items
 
     @classmethod
     def _check(cls, key: str, value: MetadataValue) -> None:

@@ -3,14 +3,17 @@ against a real server and on FakeGrpcClient."""
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import pytest
+from structlog.testing import capture_logs
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
@@ -19,6 +22,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
     InvalidGrpcMetadata,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest import (
+    InvalidGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
     InvalidGrpcResponse,
@@ -356,3 +362,143 @@ async def test_a_stage_hook_that_returns_no_response_is_named_and_frees_the_slot
         await invoke(client, _succeeding(backend, client))
     assert client._bulkhead.try_enter()  # the one slot is free again
     assert len(backend.sent()) == (0 if hook == "answer" else 1)
+
+
+class RecordingExploder(Recording):
+    """A Recording that raises in one hook, so what it hears afterwards shows."""
+
+    def __init__(self, hook: str, journal: list[tuple[Any, ...]]) -> None:
+        super().__init__("raiser", journal)
+        self.hook = hook
+
+    def start(self, invocation: GrpcInvocation) -> str:
+        state = super().start(invocation)
+        self._maybe("start")
+        return state
+
+    def metadata(self, state: str, metadata: MetadataPairs) -> MetadataPairs:
+        self._maybe("metadata")
+        return metadata
+
+    def attempt_started(self, state: str, number: int, seconds: float) -> None:
+        self._maybe("attempt_started")
+
+    def finished(
+        self, state: str, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        self._maybe("finished")
+        return response
+
+    def _maybe(self, hook: str) -> None:
+        if hook == self.hook:
+            raise RuntimeError(f"a bug in {hook}")
+
+
+@pytest.mark.parametrize(
+    ("hook", "told"),
+    [
+        ("start", ["outer"]),
+        ("metadata", ["raiser", "outer"]),
+        ("attempt_started", ["inner", "raiser", "outer"]),
+        ("finished", ["outer"]),
+    ],
+)
+async def test_abandoned_goes_to_every_stage_whose_start_returned_and_finished_was_not_called(
+    backend: Backend, invoke: Invoke, hook: str, told: list[str]
+) -> None:
+    journal: list[tuple[Any, ...]] = []
+    stages: list[GrpcCallStage[Any]] = [
+        Recording("outer", journal),
+        RecordingExploder(hook, journal),
+        Recording("inner", journal),
+    ]
+    client = backend.client(stages)
+
+    with pytest.raises(RuntimeError, match=f"a bug in {hook}"):
+        await invoke(client, _succeeding(backend, client))
+
+    assert [entry[0] for entry in journal if entry[1] == "abandoned"] == told
+
+
+@dataclass
+class HashlessStage(GrpcCallStage[None]):
+    """A dataclass: ``__hash__`` is None, and equal instances are still two stages."""
+
+    journal: list[str]
+
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def finished(
+        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        self.journal.append("finished")
+        return response
+
+
+async def test_a_stage_need_not_be_hashable_and_equal_stages_both_run(
+    backend: Backend, invoke: Invoke
+) -> None:
+    journal: list[str] = []
+    client = backend.client([HashlessStage(journal), HashlessStage(journal)])
+
+    response = await invoke(client, _succeeding(backend, client))
+
+    assert response.is_success()
+    assert journal == ["finished", "finished"]
+
+
+class Rewriting(GrpcCallStage[None]):
+    def __init__(self, pairs: object) -> None:
+        self.pairs = pairs
+
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def metadata(self, state: None, metadata: MetadataPairs) -> MetadataPairs:
+        return self.pairs  # type: ignore[return-value]
+
+
+async def test_a_stage_may_give_its_metadata_as_a_request_does_a_mapping_whose_none_drops(
+    backend: Backend, invoke: Invoke
+) -> None:
+    client = backend.client(
+        [Rewriting({"x-trace-id": "trace-from-stage-1", "x-extra": "1", "x-gone": None})]
+    )
+
+    with capture_logs() as logs:
+        response = await invoke(client, _succeeding(backend, client))
+
+    assert response.is_success()
+    sent = backend.sent()[-1]
+    assert sent["x-trace-id"] == "trace-from-stage-1"
+    assert "x-gone" not in sent
+    assert [log["trace_id"] for log in logs] == ["trace-from-stage-1"]  # the id that was sent
+    assert [log["request_id"] for log in logs] == [""]  # the stage dropped it
+
+
+@pytest.mark.parametrize(
+    ("pairs", "error"),
+    [
+        pytest.param(["ab"], InvalidGrpcRequest, id="letters"),
+        pytest.param("ab", InvalidGrpcRequest, id="str"),
+        pytest.param([("x-a", 1)], InvalidGrpcMetadata, id="int-value"),
+    ],
+)
+async def test_a_stage_s_metadata_that_is_not_pairs_is_refused_unsent(
+    backend: Backend, invoke: Invoke, pairs: object, error: type[Exception]
+) -> None:
+    client = backend.client([Rewriting(pairs)])
+
+    with pytest.raises(error):
+        await invoke(client, _succeeding(backend, client))
+    assert backend.sent() == []
+
+
+def test_a_client_whose_stages_are_refused_gives_its_shared_channel_back() -> None:
+    registry = ChannelRegistry(linger=0)
+
+    with pytest.raises(InvalidGrpcClientSettings, match="GrpcCallStage"):
+        GrpcClient("127.0.0.1:1", channel_registry=registry, stages=[object()])  # type: ignore[list-item]
+
+    assert registry.open_channels() == 0

@@ -78,6 +78,8 @@ async def test_the_error_never_repeats_the_value(client: GrpcClient, invoke: Inv
         pytest.param(42, id="int"),
         pytest.param(["x-a"], id="not-pairs"),
         pytest.param([("a", "b", "c")], id="triples"),
+        pytest.param(["ab"], id="two-letter-strs"),  # would unpack into the pair ('a', 'b')
+        pytest.param("ab", id="a-str"),
     ],
 )
 async def test_metadata_that_is_neither_a_mapping_nor_pairs_is_refused(
