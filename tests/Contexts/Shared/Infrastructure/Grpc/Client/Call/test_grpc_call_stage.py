@@ -102,27 +102,6 @@ class Replacing(GrpcCallStage[None]):
         return GrpcResponse(grpc.StatusCode.OK, user_pb2.User(id="replaced"))
 
 
-class Exploding(GrpcCallStage[None]):
-    def __init__(self, hook: str) -> None:
-        self.hook = hook
-
-    def start(self, invocation: GrpcInvocation) -> None:
-        self._maybe("start")
-
-    def attempt_started(self, state: None, number: int, seconds: float) -> None:
-        self._maybe("attempt_started")
-
-    def finished(
-        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
-    ) -> GrpcResponse:
-        self._maybe("finished")
-        return response
-
-    def _maybe(self, hook: str) -> None:
-        if hook == self.hook:
-            raise RuntimeError(f"a bug in {hook}")
-
-
 class Backend:
     """A real server or FakeGrpcClient's script, behind one way of asking what was sent."""
 
@@ -266,7 +245,7 @@ async def test_a_raising_stage_propagates_after_giving_the_bulkhead_slot_back(
 ) -> None:
     journal: list[tuple[Any, ...]] = []
     client = backend.client(
-        [Recording("outer", journal), Exploding(hook)],
+        [Recording("outer", journal), RecordingExploder(hook, journal)],
         bulkhead=BulkheadPolicy(max_in_flight=1, wait=False),
     )
 
@@ -282,7 +261,7 @@ async def test_a_raising_stage_settles_the_breaker_permit_with_no_outcome(
     backend: Backend, invoke: Invoke
 ) -> None:
     policy = CircuitBreakerPolicy(minimum_calls=1, window_size=1, half_open_calls=1)
-    client = backend.client([Exploding("attempt_started")], circuit_breaker=policy)
+    client = backend.client([RecordingExploder("attempt_started", [])], circuit_breaker=policy)
     breaker = client._engine._breaker
     assert breaker is not None
     key = client.settings.target
