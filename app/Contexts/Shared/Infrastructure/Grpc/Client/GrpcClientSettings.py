@@ -118,7 +118,10 @@ class GrpcClientSettings:
     ``dataclasses.replace`` (how environment overrides apply) all run each
     field's check, which also takes the forgiving spellings (a compression
     name, options as a dict, a bearer token as a str, ``None`` for a default
-    policy) and stores the canonical value.
+    policy) and stores the canonical value. A name that is no option is
+    refused by ``create()`` (and so ``GrpcClient``) with
+    ``InvalidGrpcClientSettings`` naming the closest option; the plain
+    constructor and ``replace`` raise Python's own ``TypeError`` for it.
 
     This class is the one declaration of the client's options: each field
     carries its type, its default, its check, its environment variable and the

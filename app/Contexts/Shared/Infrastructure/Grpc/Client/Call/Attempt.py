@@ -167,13 +167,13 @@ def _blocking(
             wait_for_ready=invocation.wait_for_ready,
         )
         return (payload, *_metadata(call))
-    state, call = blocking(
+    state, call = blocking(  # by keyword: a private signature may be reordered
         invocation.payload,
-        seconds,
-        invocation.metadata,
-        None,
-        invocation.wait_for_ready,
-        invocation.compression,
+        timeout=seconds,
+        metadata=invocation.metadata,
+        credentials=None,
+        wait_for_ready=invocation.wait_for_ready,
+        compression=invocation.compression,
     )
     if state.code is not grpc.StatusCode.OK:
         raise _INACTIVE_RPC_ERROR(state)
