@@ -18,6 +18,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry impo
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.DeclaredSettings import (
     DeclaredSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Declaration.SettingCheck import SettingCheck
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
@@ -41,6 +42,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock impor
 from app.Contexts.Shared.Infrastructure.Lifecycle.ClosesOnExit import ClosesOnExit
 
 _SYSTEM_CLOCK = SystemClock()
+# The settings' own check for a collaborator that is an instance of its kind, or None.
+_INSTANCE_OF_CLOCK = SettingCheck.instance(Clock)
+_INSTANCE_OF_REGISTRY = SettingCheck.instance(ChannelRegistry)
 _SEND, _SLEEP = CallStep.SEND, CallStep.SLEEP
 Stages = Sequence[GrpcCallStage[Any]]
 
@@ -122,14 +126,8 @@ class GrpcClient(ClosesOnExit):
         channel_registry: ChannelRegistry | None,
         stages: Stages,
     ) -> None:
-        for given, kind, name in (
-            (clock, Clock, "clock"),
-            (channel_registry, ChannelRegistry, "channel_registry"),
-        ):
-            if given is not None and not isinstance(given, kind):
-                raise InvalidGrpcClientSettings(
-                    f"{name} must be a {kind.__name__} or None, got {type(given).__name__}"
-                )
+        _INSTANCE_OF_CLOCK(clock, "clock")
+        _INSTANCE_OF_REGISTRY(channel_registry, "channel_registry")
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False

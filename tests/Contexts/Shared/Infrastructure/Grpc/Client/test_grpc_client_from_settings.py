@@ -69,3 +69,27 @@ def test_a_client_from_settings_closes_like_any_other(server: RunningServer) -> 
 def test_anything_but_settings_is_refused_before_a_connection_is_made() -> None:
     with pytest.raises(InvalidGrpcClientSettings, match="settings must be a GrpcClientSettings"):
         GrpcClient.from_settings("localhost:50051")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("collaborator", "given", "says"),
+    [
+        ("clock", "monotonic", "clock must be a Clock or None, got str"),
+        ("clock", FakeClock, "clock must be a Clock or None, got ABCMeta"),  # the class, not one
+        ("channel_registry", 3, "channel_registry must be a ChannelRegistry or None, got int"),
+    ],
+)
+def test_a_collaborator_of_the_wrong_kind_is_refused_by_name_however_the_client_is_made(
+    collaborator: str, given: object, says: str
+) -> None:
+    registry = ChannelRegistry(linger=0)
+    settings = GrpcClientSettings.create("127.0.0.1:1")
+    others = {} if collaborator == "channel_registry" else {"channel_registry": registry}
+
+    for make in (
+        lambda: GrpcClient("127.0.0.1:1", **others, **{collaborator: given}),
+        lambda: GrpcClient.from_settings(settings, **others, **{collaborator: given}),
+    ):
+        with pytest.raises(InvalidGrpcClientSettings, match=says):
+            make()
+    assert registry.open_channels() == 0
