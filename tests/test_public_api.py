@@ -68,6 +68,7 @@ def test_the_errors_package_exports_exactly_the_error_tree() -> None:
 
 CLIENT_PACKAGE = "app.Contexts.Shared.Infrastructure.Grpc.Client"
 CLIENT_SURFACE = [
+    "AsyncGrpcStream",
     "BaseGrpcRequest",
     "BulkheadPolicy",
     "ChannelRegistry",
@@ -79,10 +80,12 @@ CLIENT_SURFACE = [
     "GrpcMetadata",
     "GrpcRequest",
     "GrpcResponse",
+    "GrpcStream",
     "HealthCheckResult",
     "HealthStatus",
     "KeepaliveSettings",
     "RetryPolicy",
+    "StreamingGrpcRequest",
     "TlsSettings",
 ]
 

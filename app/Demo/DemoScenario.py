@@ -11,6 +11,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from app.Demo.DemoServer import DemoServer
+from app.Demo.DemoStreaming import DemoStreaming
 from app.Demo.DemoThreeHops import DemoThreeHops
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
@@ -31,18 +32,9 @@ class DemoScenario:
 
     def run(self) -> int:
         three_hops = DemoThreeHops(self._write)
-        steps: tuple[tuple[str, Step], ...] = (
-            ("start-up check", self._startup_check),
-            ("sync call", self._sync_call),
-            ("async calls", self._async_calls),
-            ("unknown user", self._not_found),
-            ("deadline", self._deadline),
-            ("trace id", self._trace_id),
-            ("one trace across three services", three_hops.run),
-            ("misuse", self._streaming_refused),
-        )
         failed: list[str] = []
         with DemoServer(interceptors=[three_hops.recorder]) as server:
+            steps = self._steps(three_hops, DemoStreaming(self._write, server))
             self._write(f"Demo server for every service in protos/ listening on {server.target}")
             self._write("Lines with a time are the library's own log events (structlog).")
             with GrpcClient(server.target, default_timeout=5.0) as client:
@@ -57,6 +49,25 @@ class DemoScenario:
             return 1
         self._write(f"All {len(steps)} steps behaved as expected; client closed, server stopped.")
         return 0
+
+    def _steps(
+        self, three_hops: DemoThreeHops, streaming: DemoStreaming
+    ) -> tuple[tuple[str, Step], ...]:
+        return (
+            ("start-up check", self._startup_check),
+            ("sync call", self._sync_call),
+            ("async calls", self._async_calls),
+            ("unknown user", self._not_found),
+            ("deadline", self._deadline),
+            ("trace id", self._trace_id),
+            ("one trace across three services", three_hops.run),
+            ("server streaming: listing users", streaming.listing),
+            ("client streaming: a chunked upload", streaming.upload),
+            ("a stream that fails midway", streaming.failure_midway),
+            ("bidirectional streaming: a checksum per chunk", streaming.checksums),
+            ("health watch: a status change arrives", streaming.health_watch),
+            ("misuse", self._streaming_refused),
+        )
 
     def _startup_check(self, client: GrpcClient) -> bool:
         self._write('   client.wait_until_ready(5.0); client.check_health("user.UserService")')

@@ -10,6 +10,7 @@ from grpc_health.v1.health import HealthServicer
 from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
     RequestContextServerInterceptor,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioHealth import AioHealth
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
 from app.Demo.DemoAnalyticsService import DemoAnalyticsService
 from app.Demo.DemoMyService import DemoMyService
@@ -17,6 +18,7 @@ from app.Demo.DemoOrderService import DemoOrderService
 from app.Demo.DemoProductService import DemoProductService
 from app.Demo.DemoSearchService import DemoSearchService
 from app.Demo.DemoServicer import DemoServicer
+from app.Demo.DemoStorageService import DemoStorageService
 from app.Demo.DemoUserService import DemoUserService
 
 
@@ -73,6 +75,7 @@ class DemoServer:
             DemoSearchService(),
             DemoAnalyticsService(),
             DemoMyService(),
+            DemoStorageService(),
         )
 
     @property
@@ -84,7 +87,7 @@ class DemoServer:
         return self._running().port
 
     @property
-    def health(self) -> HealthServicer:
+    def health(self) -> HealthServicer | AioHealth:
         if not self._serves_health:
             raise RuntimeError("the demo server runs without health")
         return self._running().health

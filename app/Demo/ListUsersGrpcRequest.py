@@ -3,7 +3,12 @@ from protos.user_pb2 import ListUsersRequest
 
 
 class ListUsersGrpcRequest(BaseGrpcRequest):
-    """``user.UserService/ListUsers``, a server-streaming method the client refuses to call."""
+    """``user.UserService/ListUsers`` (server streaming): up to ``limit`` users, one per message.
+
+    Open it with ``client.stream`` (or ``stream_async``) and read the ``User``
+    messages in a loop; ``client.call`` refuses it with ``UnsupportedGrpcMethod``,
+    naming ``client.stream``, before anything is sent (the demo's misuse step).
+    """
 
     def __init__(self, limit: int = 10) -> None:
         self._limit = limit

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import grpc
 from grpc_health.v1.health import HealthServicer
 
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioHealth import AioHealth
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
 from tests.Support.RecordingUserService import RecordingUserService
 
@@ -26,7 +27,7 @@ class RunningServer:
         self.target = served.target
 
     @property
-    def health(self) -> HealthServicer:
+    def health(self) -> HealthServicer | AioHealth:
         return self.served.health
 
     @property

@@ -1,6 +1,7 @@
 from collections.abc import Sequence
 from typing import Any, Self
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.AsyncGrpcStream import AsyncGrpcStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.Attempt import Attempt
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallEngine import CallEngine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
@@ -28,11 +29,15 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcClientSett
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcStream import GrpcStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckGrpcRequest import (
     HealthCheckGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthWatchGrpcRequest import (
+    HealthWatchGrpcRequest,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.MetadataSize import MetadataSize
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Bulkhead import Bulkhead
@@ -63,6 +68,12 @@ class GrpcClient(ClosesOnExit):
     for ``call`` and ``call_async`` alike; the two only carry them out. Clients
     with equal settings share one connection and one breaker through a
     ``ChannelRegistry``.
+
+    The call kind is the method's: ``call`` makes unary and client-streaming
+    calls (a ``StreamingGrpcRequest`` sends many messages, one reply comes
+    back); ``stream`` opens server-streaming and bidi calls, read as a
+    ``GrpcStream`` (docs/streaming.md). Using one for the other's kind raises
+    ``UnsupportedGrpcMethod`` naming the right one.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -173,7 +184,7 @@ class GrpcClient(ClosesOnExit):
 
     def call(self, request: GrpcRequest) -> GrpcResponse:
         """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
-        flow = self._engine.run(self._prepare(request))
+        flow = self._engine.run(self._prepare(request, False, True))
         try:
             kind, seconds, invocation = next(flow)
             while True:
@@ -197,7 +208,7 @@ class GrpcClient(ClosesOnExit):
 
     async def call_async(self, request: GrpcRequest) -> GrpcResponse:
         """``call`` for asyncio, on this event loop's channel; cancelling it cancels the call."""
-        flow = self._engine.run(self._prepare(request))
+        flow = self._engine.run(self._prepare(request, False, False))
         try:
             kind, seconds, invocation = next(flow)
             while True:
@@ -219,11 +230,34 @@ class GrpcClient(ClosesOnExit):
         finally:
             flow.close()
 
-    def _prepare(self, request: GrpcRequest) -> GrpcInvocation:
+    def stream(self, request: GrpcRequest) -> GrpcStream:
+        """Open a server-streaming or bidi call: a ``GrpcStream`` to read (and write) in ``with``.
+
+        The request is checked now and a mistake raised now, as ``call`` does;
+        the call starts when the ``with`` is entered (or at the first read or
+        write), and its deadline runs from now.
+        """
+        invocation = self._prepare(request, True, True)
+        return GrpcStream(
+            invocation, self._engine.run(invocation), self._attempt, self._bulkhead, self._clock
+        )
+
+    def stream_async(self, request: GrpcRequest) -> AsyncGrpcStream:
+        """``stream`` for asyncio: an ``AsyncGrpcStream`` for ``async with`` and ``async for``.
+
+        Not a coroutine: the request is checked here, and the call starts on
+        this event loop's channel when the ``async with`` is entered.
+        """
+        invocation = self._prepare(request, True, False)
+        return AsyncGrpcStream(
+            invocation, self._engine.run(invocation), self._attempt, self._bulkhead, self._clock
+        )
+
+    def _prepare(self, request: GrpcRequest, streams: bool, blocking: bool) -> GrpcInvocation:
         closed = self._closed_error()
         if closed is not None:
             raise closed
-        return self._factory.build(request, self._clock.now())
+        return self._factory.build(request, self._clock.now(), streams, blocking)
 
     def _closed_error(self) -> GrpcClientClosed | None:
         """The error for a call on this client once closed; ``None`` while it is open."""
@@ -268,6 +302,25 @@ class GrpcClient(ClosesOnExit):
         """``check_health`` through ``call_async``, on this event loop's channel."""
         request = HealthCheckGrpcRequest(service, timeout)
         return HealthCheckResult.from_response(service, await self.call_async(request))
+
+    def watch_health(self, service: str = "", *, timeout: float | None = None) -> GrpcStream:
+        """Watch ``service``'s serving status (grpc.health.v1 ``Watch``): a stream of changes.
+
+        Each message is a ``HealthCheckResponse`` (its ``status``: SERVING,
+        NOT_SERVING, SERVICE_UNKNOWN...), the current one first, then one per
+        change. ``timeout`` (seconds; the client's ``default_timeout`` if
+        ``None``) bounds the whole watch, which then ends DEADLINE_EXCEEDED.
+        """
+        return self.stream(HealthWatchGrpcRequest(service, timeout))
+
+    def watch_health_async(
+        self,
+        service: str = "",
+        *,
+        timeout: float | None = None,  # the watch's gRPC deadline, sent along
+    ) -> AsyncGrpcStream:
+        """``watch_health`` as an ``AsyncGrpcStream``, on this event loop's channel."""
+        return self.stream_async(HealthWatchGrpcRequest(service, timeout))
 
     def close(self) -> None:
         """Refuse new calls and let go of the shared connection; safe anywhere, and twice.

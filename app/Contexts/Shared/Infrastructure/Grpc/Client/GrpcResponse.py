@@ -27,6 +27,15 @@ class _State(NamedTuple):
     attempts: int
     outcome_unknown: bool
     never_sent: bool
+    stream: "_StreamCounts | None"
+
+
+class _StreamCounts(NamedTuple):
+    """What a finished stream carried: messages sent and received, and who ended it."""
+
+    sent: int
+    received: int
+    closed_by_caller: bool
 
 
 class GrpcResponse:
@@ -68,6 +77,7 @@ class GrpcResponse:
             attempts,
             False,
             False,
+            None,
         )
         object.__setattr__(self, "_state", state)
 
@@ -87,7 +97,7 @@ class GrpcResponse:
         ``__new__`` a NamedTuple class call runs (0.3 us of every call).
         """
         response = _new_object(cls)
-        state = (code, message, details, initial_metadata, trailing_metadata, 1, False, False)
+        state = (code, message, details, initial_metadata, trailing_metadata, 1, False, False, None)
         _set_attribute(response, "_state", _new_tuple(_State, state))
         return response
 
@@ -177,6 +187,37 @@ class GrpcResponse:
         """The same failure, marked as one that provably never left the client."""
         return self._with(self._state._replace(never_sent=True))
 
+    def messages_sent(self) -> int:
+        """How many request messages went out: counted for a stream, 1 for a unary call sent."""
+        stream = self._state.stream
+        if stream is not None:
+            return stream.sent
+        return 0 if self._state.attempts == 0 or self._state.never_sent else 1
+
+    def messages_received(self) -> int:
+        """How many reply messages came back: counted for a stream, 1 for a unary reply."""
+        stream = self._state.stream
+        if stream is not None:
+            return stream.received
+        return 0 if self._state.message is None else 1
+
+    def closed_by_caller(self) -> bool:
+        """Whether the caller ended the stream before its end (left the loop, closed it).
+
+        Then the status is CANCELLED, the server was told so, and the circuit
+        breaker does not count the call: it says nothing about the server.
+        """
+        stream = self._state.stream
+        return stream is not None and stream.closed_by_caller
+
+    def with_stream_counts(
+        self, sent: int, received: int, closed_by_caller: bool = False
+    ) -> "GrpcResponse":
+        """The same outcome, as the end of a stream that carried these messages."""
+        return self._with(
+            self._state._replace(stream=_StreamCounts(sent, received, closed_by_caller))
+        )
+
     def metadata(self) -> GrpcMetadata:
         """Initial then trailing metadata, every pair kept."""
         return GrpcMetadata((*self._state.initial, *self._state.trailing))
@@ -207,8 +248,12 @@ class GrpcResponse:
             body = f"details={state.details!r}"
         tries = f" attempts={state.attempts}" if state.attempts != 1 else ""
         unknown = " outcome unknown" if state.outcome_unknown else ""
+        stream = state.stream
+        counts = "" if stream is None else f" sent={stream.sent} received={stream.received}"
+        closed = " closed by caller" if stream is not None and stream.closed_by_caller else ""
         return (
-            f"<GrpcResponse {state.code.name} {body}{tries}{unknown} metadata={self.metadata()!r}>"
+            f"<GrpcResponse {state.code.name} {body}{tries}{unknown}{counts}{closed} "
+            f"metadata={self.metadata()!r}>"
         )
 
 

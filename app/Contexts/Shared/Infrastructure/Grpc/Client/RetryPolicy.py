@@ -42,7 +42,8 @@ class RetryPolicy:
     (tenacity's ``wait_exponential_jitter``): ``initial_backoff * multiplier **
     (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
     attempts share the request's timeout; ``attempt_timeout`` optionally caps
-    each one, which is what gives a DEADLINE_EXCEEDED retry time to succeed.
+    each one, which is what gives a DEADLINE_EXCEEDED retry time to succeed
+    (not a server-streaming or bidi attempt, which lasts its whole stream).
 
     Each field declares its check and its environment variable (``RETRY_`` and
     the field, upper-cased); a value no check takes, ``True`` for a number

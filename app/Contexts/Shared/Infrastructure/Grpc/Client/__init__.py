@@ -6,6 +6,7 @@ and the like, the spec's import paths) keep working. Anything not listed in
 ``__all__`` is internal and may change. Errors are in ``...Grpc.Client.Errors``.
 """
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.AsyncGrpcStream import AsyncGrpcStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
@@ -18,6 +19,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcStream import GrpcStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
     HealthCheckResult,
 )
@@ -28,8 +30,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.KeepaliveSettings im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
+from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
+    StreamingGrpcRequest,
+)
 
 __all__ = [
+    "AsyncGrpcStream",
     "BaseGrpcRequest",
     "BulkheadPolicy",
     "ChannelRegistry",
@@ -41,9 +47,11 @@ __all__ = [
     "GrpcMetadata",
     "GrpcRequest",
     "GrpcResponse",
+    "GrpcStream",
     "HealthCheckResult",
     "HealthStatus",
     "KeepaliveSettings",
     "RetryPolicy",
+    "StreamingGrpcRequest",
     "TlsSettings",
 ]

@@ -23,10 +23,23 @@ class FakeAnswer:
     reply of another class than the method's, a success without a message or a
     failure with one. The reply is copied through the wire format, so each call
     gets its own message, as each real call decodes its own.
+
+    ``scripted_by`` names what scripted it (``"reply()"``...), for an error
+    about where it does not fit; ``is_failure`` says it is a failure, which
+    fits any method: a stream that fails before its first message is answered
+    by it too.
     """
 
-    def __init__(self, produce: Callable[[RecordedCall], object]) -> None:
+    def __init__(
+        self,
+        produce: Callable[[RecordedCall], object],
+        scripted_by: str,
+        *,
+        is_failure: bool = False,
+    ) -> None:
         self._produce = produce
+        self.scripted_by = scripted_by
+        self.is_failure = is_failure
 
     @classmethod
     def reply(
@@ -37,9 +50,9 @@ class FakeAnswer:
                 f"reply() takes the protobuf message to answer with, got {type(message).__name__}"
             )
         response = GrpcResponse(
-            grpc.StatusCode.OK, message, "", cls._pairs(initial), cls._pairs(trailing)
+            grpc.StatusCode.OK, message, "", cls.pairs(initial), cls.pairs(trailing)
         )
-        return cls(lambda call: response)
+        return cls(lambda call: response, "reply()")
 
     @classmethod
     def failure(
@@ -48,6 +61,7 @@ class FakeAnswer:
         details: str,
         initial: ResponseMetadata,
         trailing: ResponseMetadata,
+        scripted_by: str = "fail()",
     ) -> "FakeAnswer":
         if not isinstance(code, grpc.StatusCode) or code is grpc.StatusCode.OK:
             raise InvalidFakeAnswer(
@@ -56,8 +70,8 @@ class FakeAnswer:
             )
         if not isinstance(details, str):
             raise InvalidFakeAnswer(f"details must be a str, got {type(details).__name__}")
-        response = GrpcResponse(code, None, details, cls._pairs(initial), cls._pairs(trailing))
-        return cls(lambda call: response)
+        response = GrpcResponse(code, None, details, cls.pairs(initial), cls.pairs(trailing))
+        return cls(lambda call: response, scripted_by, is_failure=True)
 
     @classmethod
     def handler(cls, handler: Handler) -> "FakeAnswer":
@@ -66,7 +80,7 @@ class FakeAnswer:
                 "handle() takes a function of the RecordedCall returning a message or a "
                 f"GrpcResponse, got {type(handler).__name__}"
             )
-        return cls(handler)
+        return cls(handler, "handle()")
 
     def respond(self, call: RecordedCall, reply_class: type[Message]) -> GrpcResponse:
         produced = self._produce(call)
@@ -84,14 +98,9 @@ class FakeAnswer:
         if response.is_success() and message is None:
             raise InvalidFakeAnswer(f"{call.path}: a successful answer needs a reply message")
         if message is not None:
-            expected = reply_class.DESCRIPTOR.full_name
             if not response.is_success():
                 raise InvalidFakeAnswer(f"{call.path}: a failed answer carries no message")
-            if not isinstance(message, Message) or message.DESCRIPTOR.full_name != expected:
-                raise InvalidFakeAnswer(
-                    f"{call.path} returns {expected}; the answer is {type(message).__name__}"
-                )
-            message = reply_class.FromString(message.SerializeToString())
+            message = FakeAnswer.received(call, message, reply_class)
         return GrpcResponse(
             response.status_code(),
             message,
@@ -99,6 +108,19 @@ class FakeAnswer:
             response.initial_metadata().pairs(),
             response.trailing_metadata().pairs(),
         )
+
+    @staticmethod
+    def received(call: RecordedCall, message: object, reply_class: type[Message]) -> Message:
+        """A reply as the caller receives it: its own copy, decoded from the wire format.
+
+        Raises ``InvalidFakeAnswer`` unless ``message`` is of the method's reply class.
+        """
+        expected = reply_class.DESCRIPTOR.full_name
+        if not isinstance(message, Message) or message.DESCRIPTOR.full_name != expected:
+            raise InvalidFakeAnswer(
+                f"{call.path} returns {expected}; the answer is {type(message).__name__}"
+            )
+        return reply_class.FromString(message.SerializeToString())
 
     @staticmethod
     def _not_an_answer(call: RecordedCall, produced: object) -> str:
@@ -111,7 +133,8 @@ class FakeAnswer:
         )
 
     @staticmethod
-    def _pairs(metadata: ResponseMetadata) -> RawMetadata:
+    def pairs(metadata: ResponseMetadata) -> RawMetadata:
+        """Scripted metadata as ``(key, value)`` pairs; ``InvalidFakeAnswer`` if it is not that."""
         items = metadata.items() if isinstance(metadata, Mapping) else metadata
         try:
             pairs = tuple((key, value) for key, value in items)

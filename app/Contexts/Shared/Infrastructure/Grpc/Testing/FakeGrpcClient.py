@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -21,6 +22,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeAnswer import (
     ResponseMetadata,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeScript import FakeScript
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeStreamAnswer import (
+    FakeStreamAnswer,
+    StreamHandler,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.InstantClock import InstantClock
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.ScriptedAttempt import ScriptedAttempt
@@ -45,6 +50,15 @@ class FakeGrpcClient(GrpcClient):
     backoff on an ``InstantClock`` so it costs nothing; and a closed fake raises
     ``GrpcClientClosed``. Built like the real client: ``FakeGrpcClient(target,
     ...)`` or ``FakeGrpcClient.from_settings(settings)``.
+
+    Every call kind is scripted by what the method answers: one reply
+    (``reply``, ``handle``; a client-streaming call too, its ``RecordedCall``
+    carrying the ``messages`` sent) or a stream of them (``reply_stream``,
+    ``handle_stream``, for server-streaming and bidi methods, read through
+    ``stream``/``stream_async``). ``fail`` and ``unreachable`` fit every kind:
+    a stream given one fails before its first message, so it is retried as a
+    real one would be. A stream the caller closes early is recorded
+    ``cancelled``.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -92,7 +106,7 @@ class FakeGrpcClient(GrpcClient):
         code that changes one reply cannot change the next.
         """
         answer = FakeAnswer.reply(message, initial_metadata, trailing_metadata)
-        self._script.add(service, method, answer, message)
+        self._script.add(service, method, answer, (message,))
 
     def fail(
         self,
@@ -113,7 +127,7 @@ class FakeGrpcClient(GrpcClient):
         "failed to connect to all addresses; ..." for a server that is down).
         """
         answer = FakeAnswer.failure(code, details, initial_metadata, trailing_metadata)
-        self._script.add(service, method, answer, None)
+        self._script.add(service, method, answer)
 
     def unreachable(self, service: str, method: str) -> None:
         """Answer the method as grpc does when no connection can be made to the server.
@@ -123,21 +137,84 @@ class FakeGrpcClient(GrpcClient):
         it is retried for any request, idempotent or not, and the circuit
         breaker does not count it, exactly as for a server that is down.
         """
-        answer = FakeAnswer.failure(grpc.StatusCode.UNAVAILABLE, _UNREACHABLE, (), ())
-        self._script.add(service, method, answer, None)
+        answer = FakeAnswer.failure(
+            grpc.StatusCode.UNAVAILABLE, _UNREACHABLE, (), (), "unreachable()"
+        )
+        self._script.add(service, method, answer)
 
     def handle(self, service: str, method: str, handler: Handler) -> None:
         """Answer the method with what ``handler(call)`` returns: a message or a ``GrpcResponse``.
 
-        For answers that depend on what was sent (``call`` is its ``RecordedCall``).
-        An exception the handler raises reaches the test as it is: it is a bug in
-        the test, not something a server could answer.
+        For answers that depend on what was sent (``call`` is its ``RecordedCall``;
+        for a client-streaming method, ``call.messages`` holds every message the
+        caller sent). An exception the handler raises reaches the test as it is:
+        it is a bug in the test, not something a server could answer.
         """
-        self._script.add(service, method, FakeAnswer.handler(handler), None)
+        self._script.add(service, method, FakeAnswer.handler(handler))
+
+    def reply_stream(
+        self,
+        service: str,
+        method: str,
+        messages: Iterable[Message],
+        *,
+        status: grpc.StatusCode = grpc.StatusCode.OK,
+        details: str = "",
+        initial_metadata: ResponseMetadata = (),
+        trailing_metadata: ResponseMetadata = (),
+    ) -> None:
+        """Answer a server-streaming or bidi method with ``messages``, then end it with ``status``.
+
+        The caller reads the messages in order (each its own copy, of the
+        method's reply class), then the end: with a ``status`` other than OK
+        the stream fails after them, so its loop raises the domain's
+        ``RemoteServiceError`` once they were read, and the status is then on
+        the stream. No retry follows a failure that came after a message, as
+        in production. The messages are read now (a generator is taken whole);
+        ``initial_metadata`` comes with the first message, ``trailing_metadata``
+        with the end. Raises ``InvalidFakeAnswer`` for a method that answers
+        once (script it with ``reply``) and for a message of the wrong class.
+        """
+        answer = FakeStreamAnswer.replies(
+            messages, status, details, initial_metadata, trailing_metadata
+        )
+        self._script.add(service, method, answer, answer.scripted)
+
+    def handle_stream(
+        self,
+        service: str,
+        method: str,
+        handler: StreamHandler,
+        *,
+        initial_metadata: ResponseMetadata = (),
+    ) -> None:
+        """Answer a server-streaming or bidi method with what ``handler(call, requests)`` yields.
+
+        ``call`` is the attempt's ``RecordedCall`` as it opened; ``requests``
+        an iterator of the request messages the caller sends, each a copy: the
+        one message of a server-streaming call, the ``messages()`` of a bidi
+        request, or what the caller ``write()``s. The handler returns an
+        iterable (a generator reads best) of reply messages; a ``GrpcResponse``
+        among them ends the stream with its status, details and trailing
+        metadata (OK when the items run out without one). It runs when the
+        caller reads, in the caller's thread, and sees what was written before
+        that read, so a bidi ping-pong (write, read, write, read) works in one
+        thread; a handler asking for a message the caller has not written
+        while it waits for a reply raises ``FakeStreamStalled`` from the read,
+        where a real server would wait forever. ``initial_metadata`` comes
+        with the first message. An exception the handler raises reaches the
+        test as it is; closing the stream closes the handler's generator.
+        """
+        answer = FakeStreamAnswer.handler(handler, initial_metadata)
+        self._script.add(service, method, answer)
 
     @property
     def calls(self) -> tuple[RecordedCall, ...]:
-        """Every attempt so far, in order: once per attempt, as a server sees a retried call."""
+        """Every attempt so far, in order: once per attempt, as a server sees a retried call.
+
+        A stream's record is as of now: the messages sent so far, and whether
+        the caller cancelled it.
+        """
         return self._wire.calls
 
     def calls_to(self, service: str, method: str) -> tuple[RecordedCall, ...]:

@@ -3,19 +3,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 import grpc
-from grpc_health.v1 import health_pb2_grpc
+import grpc.aio
 from grpc_health.v1.health import HealthServicer
-from grpc_health.v1.health_pb2 import HealthCheckResponse
 
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioHealth import AioHealth
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioServerThread import AioServerThread
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.InvalidGrpcTestServerSettings import (
     InvalidGrpcTestServerSettings,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.ServerKind import ServerKind
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.ServicerHandlers import ServicerHandlers
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.SyncServer import SyncServer
 
 _MAX_PORT = 65535
+
+# Generic only in the stubs, so the alias is a string.
+Interceptor: TypeAlias = "grpc.ServerInterceptor[Any, Any] | grpc.aio.ServerInterceptor[Any, Any]"
 
 
 class GrpcTestServer:
@@ -30,23 +36,26 @@ class GrpcTestServer:
                 ...
 
     Servicers are instances of generated ``*Servicer`` subclasses, or
-    ``grpc.GenericRpcHandler``s. Unless ``health=False`` it also serves
-    grpc.health.v1, every named service SERVING; ``health`` is grpc's servicer,
-    whose ``set()`` changes that. Stopping cancels calls in flight and waits
-    for the worker threads, so no test leaks one into the next.
+    ``grpc.GenericRpcHandler``s. Servicers whose rpc methods are ``async def``
+    are served by a ``grpc.aio`` server on a thread and event loop of its own
+    (``AioServerThread``), started and stopped by the same blocking calls, so
+    sync and async tests use either kind alike; ``ServerKind`` says how the kind
+    is decided (``aio=``) and what may not be mixed. Unless ``health=False`` it
+    also serves grpc.health.v1, every named service SERVING; ``health`` is
+    grpc's servicer (``AioHealth`` on an aio server), whose ``set()`` changes
+    that. Stopping cancels calls in flight and waits for the server's threads,
+    so no test leaks one into the next.
     """
 
     def __init__(
         self,
-        server: grpc.Server,
+        server: SyncServer | AioServerThread,
         executor: ThreadPoolExecutor,
         target: str,
         services: tuple[str, ...],
-        health: HealthServicer | None,
     ) -> None:
         self._server = server
         self._executor = executor
-        self._health = health
         self.target = target
         self.services = services
         self._running = True
@@ -55,65 +64,69 @@ class GrpcTestServer:
     def start(
         cls,
         *servicers: object,
-        interceptors: Sequence[grpc.ServerInterceptor[Any, Any]] = (),
+        interceptors: Sequence[Interceptor] = (),
         max_workers: int = 8,
         credentials: grpc.ServerCredentials | None = None,
         health: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        aio: bool | None = None,
     ) -> GrpcTestServer:
         """Serve ``servicers`` and return once listening; ``credentials`` make it TLS-only.
 
         ``port`` picks a fixed port (a server restarted where clients expect
-        it); ``host="localhost"`` binds every address the name has.
+        it); ``host="localhost"`` binds every address the name has. ``aio``
+        serves grpc.aio (``True``) or sync grpc (``False``); ``None`` lets the
+        servicers and interceptors decide. ``max_workers`` threads run the
+        handlers of a sync server, and an aio server's plain ``def`` ones.
+        Raises ``InvalidServicer`` and ``InvalidGrpcTestServerSettings``.
         """
-        cls._check(interceptors, max_workers, credentials, host, port)
+        cls._check(max_workers, credentials, host, port)
         handlers = ServicerHandlers.of(servicers)
         services = handlers.service_names()
+        kind = AioServerThread if ServerKind.is_aio(servicers, interceptors, aio) else SyncServer
+        address = f"{host}:{port}"
         executor = ThreadPoolExecutor(max_workers, thread_name_prefix="grpc-test-server")
-        server = grpc.server(executor, handlers=handlers.handlers, interceptors=list(interceptors))
-        health_servicer = cls._health_for(services) if health else None
-        if health_servicer is not None:
-            health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         try:
-            bound = cls._bind(server, f"{host}:{port}", credentials)
-        except InvalidGrpcTestServerSettings:
-            server.stop(None)
+            served = kind.start(
+                handlers.handlers,
+                interceptors,  # type: ignore[arg-type]  # ServerKind saw they are of this kind
+                executor,
+                lambda server: cls._bind(server, address, credentials),
+                services if health else None,
+            )
+        except BaseException:
             executor.shutdown(wait=True)
             raise
-        server.start()
-        return cls(server, executor, f"{host}:{bound}", services, health_servicer)
+        return cls(served, executor, f"{host}:{served.port}", services)
 
     @property
     def port(self) -> int:
         return int(self.target.rsplit(":", 1)[1])
 
     @property
-    def health(self) -> HealthServicer:
-        if self._health is None:
+    def aio(self) -> bool:
+        """Whether a ``grpc.aio`` server serves (on its own thread), not a sync one."""
+        return isinstance(self._server, AioServerThread)
+
+    @property
+    def health(self) -> HealthServicer | AioHealth:
+        if self._server.health is None:
             raise InvalidGrpcTestServerSettings("this server was started with health=False")
-        return self._health
+        return self._server.health
 
     def stop(self, grace: float | None = None) -> None:
         """Stop serving, once; calls in flight get ``grace`` seconds (``None``: cancelled now)."""
         if self._running:
             self._running = False
-            self._server.stop(grace).wait()
+            self._server.stop(grace)
             self._executor.shutdown(wait=True)
 
     @staticmethod
-    def _check(
-        interceptors: object, max_workers: object, credentials: object, host: object, port: object
-    ) -> None:
+    def _check(max_workers: object, credentials: object, host: object, port: object) -> None:
         if type(max_workers) is not int or max_workers < 1:
             raise InvalidGrpcTestServerSettings(
                 f"max_workers must be an int of at least 1, got {max_workers!r}"
-            )
-        if not isinstance(interceptors, Sequence) or not all(
-            isinstance(interceptor, grpc.ServerInterceptor) for interceptor in interceptors
-        ):
-            raise InvalidGrpcTestServerSettings(
-                f"interceptors must be a sequence of grpc.ServerInterceptor, got {interceptors!r}"
             )
         if credentials is not None and not isinstance(credentials, grpc.ServerCredentials):
             raise InvalidGrpcTestServerSettings(
@@ -128,14 +141,11 @@ class GrpcTestServer:
             )
 
     @staticmethod
-    def _health_for(services: tuple[str, ...]) -> HealthServicer:
-        health = HealthServicer()
-        for service in services:
-            health.set(service, HealthCheckResponse.SERVING)
-        return health
-
-    @staticmethod
-    def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
+    def _bind(
+        server: grpc.Server | grpc.aio.Server,
+        address: str,
+        credentials: grpc.ServerCredentials | None,
+    ) -> int:
         try:
             if credentials is None:
                 return server.add_insecure_port(address)
@@ -158,4 +168,5 @@ class GrpcTestServer:
 
     def __repr__(self) -> str:
         state = "serving" if self._running else "stopped"
-        return f"<GrpcTestServer {self.target} {state}>"
+        kind = " aio" if self.aio else ""
+        return f"<GrpcTestServer {self.target}{kind} {state}>"

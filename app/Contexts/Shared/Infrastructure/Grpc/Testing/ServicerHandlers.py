@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import grpc
 
@@ -57,12 +57,20 @@ class ServicerHandlers:
         self._registration(servicer)(servicer, self)
 
     @staticmethod
-    def _registration(servicer: object) -> Callable[[object, ServicerHandlers], None]:
+    def generated_base(servicer: object) -> type | None:
+        """The generated ``<Name>Servicer`` class ``servicer`` extends, or ``None``."""
         for klass in type(servicer).__mro__:
             module = sys.modules.get(klass.__module__)
-            add = getattr(module, f"add_{klass.__name__}_to_server", None)
-            if callable(add):
-                return add  # type: ignore[no-any-return]  # generated code is untyped
+            if callable(getattr(module, f"add_{klass.__name__}_to_server", None)):
+                return klass
+        return None
+
+    @classmethod
+    def _registration(cls, servicer: object) -> Callable[[object, ServicerHandlers], None]:
+        base = cls.generated_base(servicer)
+        if base is not None:
+            add = getattr(sys.modules[base.__module__], f"add_{base.__name__}_to_server")
+            return cast("Callable[[object, ServicerHandlers], None]", add)  # generated: untyped
         raise InvalidServicer(
             f"{type(servicer).__qualname__} is neither a generated servicer (no class it extends "
             "has an add_<Name>_to_server function beside it, as *_pb2_grpc modules do) nor a "

@@ -32,7 +32,11 @@ def grpc_test_server() -> Iterator[StartGrpcTestServer]:
     """``GrpcTestServer.start``, with every server it started stopped after the test.
 
     ``server = grpc_test_server(MyUserService(), interceptors=[...])`` takes
-    what ``GrpcTestServer.start`` takes; a test may start several.
+    what ``GrpcTestServer.start`` takes; a test may start several. A servicer
+    of ``async def`` methods is served by grpc.aio on a thread and loop of its
+    own, in a sync test or an async one alike: ``grpc_test_server(MyAioService())``.
+    Each is stopped, its calls in flight cancelled and its threads joined, before
+    the next test.
     """
     with ExitStack() as started:
 

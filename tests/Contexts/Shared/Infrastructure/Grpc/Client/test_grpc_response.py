@@ -138,3 +138,17 @@ async def test_raise_for_status_reads_a_server_that_is_gone_as_unavailable(invok
 
     with pytest.raises(RemoteServiceUnavailable):
         response.raise_for_status()
+
+
+def test_message_counts_are_a_streams_own_and_one_each_way_for_a_unary_call() -> None:
+    unary = GrpcResponse(grpc.StatusCode.OK, user_pb2.User(id="1"))
+    refused = GrpcResponse(grpc.StatusCode.UNAVAILABLE, attempts=0)
+    stream = GrpcResponse(grpc.StatusCode.OK).with_stream_counts(3, 7)
+    closed = GrpcResponse(grpc.StatusCode.CANCELLED).with_stream_counts(1, 2, closed_by_caller=True)
+
+    assert (unary.messages_sent(), unary.messages_received()) == (1, 1)
+    assert (refused.messages_sent(), refused.messages_received()) == (0, 0)
+    assert (stream.messages_sent(), stream.messages_received()) == (3, 7)
+    assert (stream.closed_by_caller(), closed.closed_by_caller()) == (False, True)
+    assert "sent=1 received=2 closed by caller" in repr(closed)
+    assert "sent=" not in repr(unary)

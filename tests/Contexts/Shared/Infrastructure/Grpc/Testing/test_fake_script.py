@@ -85,7 +85,8 @@ async def test_with_nothing_scripted_the_details_say_so(
             USERS,
             "ListUsers",
             user_pb2.User(),
-            "/user.UserService/ListUsers streams; the client makes unary calls only",
+            "/user.UserService/ListUsers streams its replies: script it with reply_stream\\(\\) "
+            "or handle_stream\\(\\), not reply\\(\\)",
             id="streaming-method",
         ),
         pytest.param(

@@ -3,14 +3,27 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 import grpc.aio
 from google.protobuf.message import DecodeError
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.AsyncStreamAttempt import (
+    AsyncStreamAttempt,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcioStream import GrpcioStream
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcioStreamAsync import (
+    GrpcioStreamAsync,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.RequestStream import RequestStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.StreamAttempt import StreamAttempt
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.ThreadedStreamAttempt import (
+    ThreadedStreamAttempt,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcAioPoller import GrpcAioPoller
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SettledCoroutine import SettledCoroutine
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SharedChannel import SharedChannel
@@ -51,9 +64,11 @@ class Attempt(GrpcTransport):
 
     def send(self, invocation: GrpcInvocation, seconds: float) -> GrpcResponse:
         try:
-            multicallable = self._shared.sync.unary_unary(invocation.method)
+            multicallable = self._shared.sync.multicallable(invocation.method)
         except GrpcClientClosed:
             return _CLOSED_BEFORE_SENDING
+        if invocation.message is None:
+            return self._sent_stream(invocation, seconds, multicallable)
         try:
             payload, initial, trailing = _blocking(multicallable, invocation, seconds)
         except grpc.RpcError as error:
@@ -74,9 +89,11 @@ class Attempt(GrpcTransport):
         if not GrpcAioPoller.usable:
             return await asyncio.to_thread(self.send, invocation, seconds)
         try:
-            multicallable = self._shared.aio.unary_unary(invocation.method)
+            multicallable = self._shared.aio.multicallable(invocation.method)
         except GrpcClientClosed:
             return _CLOSED_BEFORE_SENDING
+        if invocation.message is None:
+            return await self._sent_stream_async(invocation, seconds, multicallable)
         call = multicallable(
             invocation.payload,
             timeout=seconds,
@@ -94,11 +111,109 @@ class Attempt(GrpcTransport):
             return _CANCELLED_BY_CLOSE
         return _answer(invocation, payload, *_metadata_async(call))
 
+    def _sent_stream(
+        self, invocation: GrpcInvocation, seconds: float, multicallable: Any
+    ) -> GrpcResponse:
+        """A client-streaming attempt: the request's messages, then the one reply."""
+        requests = RequestStream(invocation.method, invocation.messages)
+        future = multicallable.future(
+            requests.payloads(),
+            timeout=seconds,
+            metadata=invocation.metadata,
+            compression=invocation.compression,
+            wait_for_ready=invocation.wait_for_ready,
+        )
+        requests.bind(future.cancel)
+        try:
+            payload = future.result()
+        except (grpc.RpcError, grpc.FutureCancelledError) as error:
+            if requests.error is not None:  # the call was cancelled for it
+                raise requests.error from None
+            if not isinstance(error, grpc.RpcError):
+                raise
+            failed = self._failed(invocation, error, self._shared.sync.connected)
+            return failed.with_stream_counts(requests.sent, 0)
+        except BaseException:
+            future.cancel()
+            raise
+        answer = _answer(invocation, payload, *_metadata(future))
+        return answer.with_stream_counts(requests.sent, answer.messages_received())
+
+    async def _sent_stream_async(
+        self, invocation: GrpcInvocation, seconds: float, multicallable: Any
+    ) -> GrpcResponse:
+        requests = RequestStream(invocation.method, invocation.messages)
+        call = multicallable(
+            requests.payloads(),
+            timeout=seconds,
+            metadata=invocation.metadata,
+            compression=invocation.compression,
+            wait_for_ready=invocation.wait_for_ready,
+        )
+        requests.bind(call.cancel)
+        try:
+            payload = await call
+        except grpc.RpcError as error:
+            if requests.error is not None:
+                raise requests.error from None
+            failed = self._failed(invocation, error, self._shared.aio.connected)
+            return failed.with_stream_counts(requests.sent, 0)
+        except asyncio.CancelledError:
+            if requests.error is not None and not _task_cancelling():  # cancelled for it
+                raise requests.error from None
+            if not self._closed_mid_call():
+                raise
+            return _CANCELLED_BY_CLOSE.with_stream_counts(requests.sent, 0)
+        answer = _answer(invocation, payload, *_metadata_async(call))
+        return answer.with_stream_counts(requests.sent, answer.messages_received())
+
+    def open(self, invocation: GrpcInvocation, seconds: float) -> StreamAttempt | GrpcResponse:
+        try:
+            multicallable = self._shared.sync.multicallable(invocation.method)
+        except GrpcClientClosed:
+            return _CLOSED_BEFORE_SENDING
+        connected = self._shared.sync.connected
+        try:
+            return GrpcioStream(
+                invocation,
+                seconds,
+                multicallable,
+                lambda failed: self._judged(invocation, failed, connected),
+            )
+        except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
+            if self._closed_error() is None:
+                raise
+            return _CLOSED_BEFORE_SENDING
+
+    async def open_async(
+        self, invocation: GrpcInvocation, seconds: float
+    ) -> AsyncStreamAttempt | GrpcResponse:
+        """``open`` on this loop's aio channel; a forked child's as ``send_async`` says."""
+        if not GrpcAioPoller.usable:
+            opened = await asyncio.to_thread(self.open, invocation, seconds)
+            return opened if isinstance(opened, GrpcResponse) else ThreadedStreamAttempt(opened)
+        try:
+            multicallable = self._shared.aio.multicallable(invocation.method)
+        except GrpcClientClosed:
+            return _CLOSED_BEFORE_SENDING
+        connected = self._shared.aio.connected
+        return GrpcioStreamAsync(
+            invocation,
+            seconds,
+            multicallable,
+            lambda failed: self._judged(invocation, failed, connected),
+            lambda: _CANCELLED_BY_CLOSE if self._closed_mid_call() else None,
+        )
+
     def _failed(
         self, invocation: GrpcInvocation, error: grpc.RpcError, connected: Callable[[], bool]
     ) -> GrpcResponse:
         """The failure as a response; a call cut short by ``close()`` reads alike on both APIs."""
-        response = GrpcResponse.from_rpc_error(error)
+        return self._judged(invocation, GrpcResponse.from_rpc_error(error), connected)
+
+    def _judged(
+        self, invocation: GrpcInvocation, response: GrpcResponse, connected: Callable[[], bool]
+    ) -> GrpcResponse:
         if response.status_code() is grpc.StatusCode.CANCELLED and self._closed_error():
             return _CANCELLED_BY_CLOSE
         return SendEvidence.judged(
@@ -112,8 +227,13 @@ class Attempt(GrpcTransport):
         the caller; the first is answered as grpcio's blocking API answers it,
         with a CANCELLED response.
         """
-        task = asyncio.current_task()
-        return self._closed_error() is not None and not (task is not None and task.cancelling())
+        return self._closed_error() is not None and not _task_cancelling()
+
+
+def _task_cancelling() -> bool:
+    """Whether the current task is being cancelled (grpc.aio says ``CancelledError`` either way)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _answer(

@@ -6,6 +6,7 @@ import grpc
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.StreamOpened import StreamOpened
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
     InvalidGrpcResponse,
 )
@@ -28,7 +29,8 @@ Stage = GrpcCallStage[Any]
 Watchers = Sequence[tuple[Stage, Any]]
 
 _OK = grpc.StatusCode.OK
-_SLOT, _SEND, _SLEEP = CallStep.SLOT, CallStep.SEND, CallStep.SLEEP
+_SLOT, _SEND, _SLEEP, _RECEIVE = CallStep.SLOT, CallStep.SEND, CallStep.SLEEP, CallStep.RECEIVE
+_OPENED = StreamOpened.ANSWER
 # An attempt with less time than this left could only end in DEADLINE_EXCEEDED.
 _SHORTEST_USEFUL_ATTEMPT = 0.001
 
@@ -55,6 +57,10 @@ class CallEngine:
     circuit breaker (asked once per call, told the call's one outcome), then
     attempts and backoffs, all within the deadline fixed when the call was
     entered (``GrpcInvocation.deadline``), and the stages' ``finished``.
+    A stream is one call: it holds its bulkhead slot and breaker permit while
+    open, may be retried only until its first reply message arrived (and only
+    if what it sends can be sent again), and its final status is the outcome
+    the breaker and the stages hear (see ``CallStep``).
 
     Whatever a call takes it gives back on every path: a driver throws an
     error it met (a cancelled task, ``KeyboardInterrupt``) into the generator
@@ -193,12 +199,15 @@ class CallEngine:
 
         The answer is the last attempt's response, counting every attempt, and
         of unknown outcome if any attempt was (an earlier one may have done the
-        work although the last one never left the client).
+        work although the last one never left the client). A stream whose
+        first reply arrived is read to its end and never retried.
         """
         number, unknown = 1, False
         while True:
             backoff = None
-            if response.status_code() is not _OK:
+            if response is _OPENED:
+                response = yield _RECEIVE, 0.0, invocation
+            elif response.status_code() is not _OK:
                 unknown = unknown or response.outcome_unknown()
                 backoff = self._backoff(invocation, response, number)
             _ended(watchers, number, response, backoff)
@@ -222,8 +231,13 @@ class CallEngine:
         or when the backoff would wake after the deadline.
         """
         policy = invocation.retry
-        if number >= policy.max_attempts or not policy.retries(
-            response.status_code(), invocation.idempotent, response.never_sent()
+        if (
+            number >= policy.max_attempts
+            or not invocation.replayable
+            or response.closed_by_caller()
+            or not policy.retries(
+                response.status_code(), invocation.idempotent, response.never_sent()
+            )
         ):
             return None
         backoff = RetryBackoff.seconds(policy, number)
@@ -232,9 +246,16 @@ class CallEngine:
         return backoff
 
     def _attempt_timeout(self, invocation: GrpcInvocation) -> float:
+        """What is left of the deadline, capped by the policy's ``attempt_timeout``.
+
+        Not for a stream of replies: its one attempt lasts the whole stream, which
+        the request's timeout covers, so a cap would cut every long stream short.
+        """
         remaining = invocation.deadline - self._clock.now()
         cap = invocation.retry.attempt_timeout
-        return remaining if cap is None else min(cap, remaining)
+        if cap is None or invocation.method.receives_stream:
+            return remaining
+        return min(cap, remaining)
 
 
 def _response(stage: Stage, hook: str, given: object) -> GrpcResponse:
@@ -266,8 +287,13 @@ def _final(response: GrpcResponse, attempts: int, unknown: bool) -> GrpcResponse
 
 
 def _counted(response: GrpcResponse) -> grpc.StatusCode | None:
-    """The outcome the breaker hears: none for a call that never reached a server."""
+    """The outcome the breaker hears: none for a call that never reached a server.
+
+    Nor for a stream its caller closed early: that says nothing about the server.
+    """
     code = response.status_code()
     if code is _OK:
         return code
-    return None if response.attempts() == 0 or response.never_sent() else code
+    if response.attempts() == 0 or response.never_sent() or response.closed_by_caller():
+        return None
+    return code

@@ -25,7 +25,12 @@ class GrpcCallLog(GrpcCallStage[float]):
     help debugging, each credential's value replaced by ``[redacted]``
     (``SensitiveMetadata`` decides which); successes carry none, and the
     message body is never logged. A call abandoned with an exception logs
-    nothing: the exception reaches the caller.
+    nothing: the exception reaches the caller. A stream is one call, logged
+    when it ends, with its ``kind`` (``client_stream``, ``server_stream``,
+    ``bidi_stream``) and the ``messages_sent`` and ``messages_received``; one
+    its caller closed before the end is ``grpc.call.closed``, at debug, as
+    go-grpc-middleware's logging logs a client's CANCELLED: leaving a loop
+    early is no failure.
     """
 
     def __init__(self, target: str) -> None:
@@ -39,15 +44,19 @@ class GrpcCallLog(GrpcCallStage[float]):
     ) -> GrpcResponse:
         if response.is_success():
             if _debug_enabled():
-                self._succeeded(state, invocation, response)
+                self._quietly(state, invocation, response, "grpc.call.succeeded")
+        elif response.closed_by_caller():
+            if _debug_enabled():
+                self._quietly(state, invocation, response, "grpc.call.closed")
         else:
             self._failed(state, invocation, response)
         return response
 
-    def _succeeded(
-        self, started: float, invocation: GrpcInvocation, response: GrpcResponse
+    def _quietly(
+        self, started: float, invocation: GrpcInvocation, response: GrpcResponse, event: str
     ) -> None:
-        _log.debug("grpc.call.succeeded", **self._fields(started, invocation, response, "OK"))
+        code = response.status_code().name
+        _log.debug(event, **self._fields(started, invocation, response, code))
 
     def _failed(self, started: float, invocation: GrpcInvocation, response: GrpcResponse) -> None:
         _log.warning(
@@ -62,7 +71,7 @@ class GrpcCallLog(GrpcCallStage[float]):
         self, started: float, invocation: GrpcInvocation, response: GrpcResponse, code: str
     ) -> dict[str, object]:
         method = invocation.method
-        return {
+        fields: dict[str, object] = {
             "service": method.service,
             "method": method.name,
             "target": self._target,
@@ -73,6 +82,11 @@ class GrpcCallLog(GrpcCallStage[float]):
             "request_id": invocation.request_id,
             "attempts": response.attempts(),
         }
+        if method.kind != "unary":
+            fields["kind"] = method.kind
+            fields["messages_sent"] = response.messages_sent()
+            fields["messages_received"] = response.messages_received()
+        return fields
 
 
 def _debug_enabled() -> bool:

@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import RequestMessages
 
 
 class GrpcInvocation(NamedTuple):
@@ -18,7 +19,12 @@ class GrpcInvocation(NamedTuple):
     Taking the request's values once, before the call, means a request object
     whose methods compute their answers is asked only once, and retries and
     logs see the values that went on the wire. ``payload`` is ``message``
-    serialized once, so every attempt sends the same bytes. ``deadline`` is
+    serialized once, so every attempt sends the same bytes. A request that
+    sends a stream has no ``message`` (and an empty ``payload``) but
+    ``messages``, a sequence already checked item by item, an iterable or an
+    async iterable checked as it is sent, or ``None`` for a bidi stream the
+    caller writes to; ``replayable`` says whether what it sends can be sent
+    again (one message or a sequence), the condition of any retry. ``deadline`` is
     absolute, on the client's clock: fixed when ``call()``/``call_async()`` is
     entered, it bounds the bulkhead wait, every attempt and every backoff
     (``timeout`` is the seconds it was made from). The ids are those in
@@ -34,8 +40,10 @@ class GrpcInvocation(NamedTuple):
 
     request: GrpcRequest
     method: GrpcMethod
-    message: Message
+    message: Message | None
     payload: bytes
+    messages: RequestMessages
+    replayable: bool
     metadata: MetadataPairs
     timeout: float
     deadline: float
@@ -49,6 +57,14 @@ class GrpcInvocation(NamedTuple):
 
     def __repr__(self) -> str:
         return (
-            f"<GrpcInvocation {self.method.path} {type(self.message).__name__} "
+            f"<GrpcInvocation {self.method.path} {self._sends()} "
             f"metadata={GrpcMetadata(self.metadata)!r} timeout={self.timeout:g}>"
         )
+
+    def _sends(self) -> str:
+        if self.message is not None:
+            return type(self.message).__name__
+        messages = self.messages
+        if messages is None:
+            return "written messages"
+        return f"{type(messages).__name__} of messages"

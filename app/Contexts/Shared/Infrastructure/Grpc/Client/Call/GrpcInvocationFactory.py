@@ -1,3 +1,5 @@
+from collections.abc import AsyncIterable, Iterable
+
 import grpc
 from google.protobuf.message import EncodeError, Message
 
@@ -10,6 +12,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcTimeout import (
     InvalidGrpcTimeout,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
+    UnsupportedGrpcMethod,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
@@ -25,6 +30,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.CompressionChoice im
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Options.TimeoutSeconds import TimeoutSeconds
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
+    RequestMessages,
+    StreamingGrpcRequest,
+)
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 
 _METHODS = GrpcMethodCatalog()
@@ -39,13 +48,28 @@ _DEFAULTED = (
     "wait_for_ready",
 )
 _MethodKey = tuple[str, str, type[Message] | None]
+_SENDS_MESSAGES = "messages"  # in a class's inherited set: it sends messages(), not message()
+# Each call kind in words, and the client method that makes it, for an error naming it.
+_KIND_WORDS = {
+    "unary": ("unary", "call"),
+    "client_stream": ("client streaming", "call"),
+    "server_stream": ("server streaming", "stream"),
+    "bidi_stream": ("bidirectional streaming", "stream"),
+}
 
 
 def _inherited(request_class: type[GrpcRequest]) -> frozenset[str]:
-    """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``."""
-    return frozenset(
+    """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``, and whether it streams.
+
+    ``_SENDS_MESSAGES`` is in it for a ``StreamingGrpcRequest``, so telling the
+    two kinds of request apart costs a set lookup rather than an ABC check.
+    """
+    inherited = {
         name for name in _DEFAULTED if getattr(request_class, name) is getattr(GrpcRequest, name)
-    )
+    }
+    if issubclass(request_class, StreamingGrpcRequest):
+        inherited.add(_SENDS_MESSAGES)
+    return frozenset(inherited)
 
 
 def _encoded(method: GrpcMethod, message: Message) -> bytes:
@@ -60,6 +84,47 @@ def _encoded(method: GrpcMethod, message: Message) -> bytes:
         raise InvalidGrpcMessage(
             f"{method.path}: message() cannot be serialized: {error}"
         ) from error
+
+
+def _kind_error(method: GrpcMethod, used: str) -> UnsupportedGrpcMethod:
+    words, right = _KIND_WORDS[method.kind]
+    return UnsupportedGrpcMethod(
+        f"{method.path} is {words}: make it with client.{right}(request) (or {right}_async), "
+        f"not {used}"
+    )
+
+
+def _checked_messages(method: GrpcMethod, messages: object, blocking: bool) -> bool:
+    """Whether ``messages`` can be sent again; raises for what can never be sent.
+
+    A list or tuple is checked item by item now, before anything is sent, and
+    can be replayed; another iterable is checked as it is sent, once.
+    """
+    if isinstance(messages, list | tuple):
+        for index, item in enumerate(messages):
+            if type(item) is not method.request_class:
+                method.check(item, f"messages() item {index} is")
+        return True
+    if messages is None:
+        if method.kind != "bidi_stream":
+            raise InvalidGrpcRequest(
+                f"{method.path}: messages() returned None, which only a bidirectional stream "
+                "takes (its caller writes them); return the messages to send"
+            )
+        return False
+    if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
+        if blocking:
+            raise InvalidGrpcRequest(
+                f"{method.path}: messages() returned an async iterable, which only the async "
+                "API (call_async, stream_async) can send"
+            )
+        return False
+    if not isinstance(messages, Iterable) or isinstance(messages, str | bytes):
+        raise InvalidGrpcRequest(
+            f"{method.path}: messages() must return an iterable of messages (a list, a "
+            f"generator) or None, got {type(messages).__qualname__}"
+        )
+    return False
 
 
 class GrpcInvocationFactory:
@@ -81,8 +146,16 @@ class GrpcInvocationFactory:
         self._inherited: dict[type[GrpcRequest], frozenset[str]] = {}
         self._methods: dict[_MethodKey, GrpcMethod] = {}
 
-    def build(self, request: GrpcRequest, now: float) -> GrpcInvocation:
-        """The invocation of ``request``, its deadline counted from ``now`` (the client's clock)."""
+    def build(
+        self, request: GrpcRequest, now: float, streams: bool = False, blocking: bool = True
+    ) -> GrpcInvocation:
+        """The invocation of ``request``, its deadline counted from ``now`` (the client's clock).
+
+        ``streams``: whether the caller opens a stream of replies (``stream()``)
+        rather than awaiting one (``call()``); ``blocking``: whether it is the
+        blocking API, which cannot send an async iterable. A method of the other
+        kind raises ``UnsupportedGrpcMethod`` naming the API to use.
+        """
         inherited = self._inherited.get(type(request))
         if inherited is None:  # a class not seen yet: is it a request at all?
             if not isinstance(request, GrpcRequest):
@@ -90,11 +163,79 @@ class GrpcInvocationFactory:
                     f"expected a GrpcRequest, got {type(request).__qualname__}"
                 )
             inherited = self._inherited[type(request)] = _inherited(type(request))
-        settings = self._settings
+        if _SENDS_MESSAGES in inherited:
+            return self._streaming(request, inherited, now, streams, blocking)  # type: ignore[arg-type]
         message = request.message()  # first: the seed's requests import their *_pb2 module in it
         method = self._method(request, "response_class" in inherited)
+        if method.kind != "unary":
+            self._check_kind(method, streams, one_message=True)
+        elif streams:
+            raise _kind_error(method, "stream()")
         if type(message) is not method.request_class:
             method.check(message)
+        return self._invocation(
+            request,
+            inherited,
+            now,
+            method=method,
+            message=message,
+            payload=_encoded(method, message),
+            messages=None,
+            replayable=True,
+        )
+
+    def _streaming(
+        self,
+        request: StreamingGrpcRequest,
+        inherited: frozenset[str],
+        now: float,
+        streams: bool,
+        blocking: bool,
+    ) -> GrpcInvocation:
+        messages = request.messages()
+        method = self._method(request, "response_class" in inherited)
+        self._check_kind(method, streams, one_message=False)
+        replayable = _checked_messages(method, messages, blocking)
+        return self._invocation(
+            request,
+            inherited,
+            now,
+            method=method,
+            message=None,
+            payload=b"",
+            messages=messages,
+            replayable=replayable,
+        )
+
+    @staticmethod
+    def _check_kind(method: GrpcMethod, streams: bool, one_message: bool) -> None:
+        """Raise ``UnsupportedGrpcMethod`` unless the API and the request fit the method."""
+        if method.receives_stream is not streams:
+            raise _kind_error(method, "stream()" if streams else "call()")
+        if one_message and method.sends_stream:
+            raise UnsupportedGrpcMethod(
+                f"{method.path} takes a stream of messages: extend StreamingGrpcRequest and "
+                "return them from messages()"
+            )
+        if not one_message and not method.sends_stream:
+            raise UnsupportedGrpcMethod(
+                f"{method.path} takes one message: extend GrpcRequest (or BaseGrpcRequest) and "
+                "return it from message()"
+            )
+
+    def _invocation(
+        self,
+        request: GrpcRequest,
+        inherited: frozenset[str],
+        now: float,
+        *,
+        method: GrpcMethod,
+        message: Message | None,
+        payload: bytes,
+        messages: RequestMessages,
+        replayable: bool,
+    ) -> GrpcInvocation:
+        settings = self._settings
         seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
             None if "metadata" in inherited else request.metadata(),
@@ -105,7 +246,9 @@ class GrpcInvocationFactory:
             request=request,
             method=method,
             message=message,
-            payload=_encoded(method, message),
+            payload=payload,
+            messages=messages,
+            replayable=replayable,
             metadata=metadata,
             timeout=seconds,
             deadline=now + seconds,

@@ -4,7 +4,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 import grpc.aio
@@ -12,6 +12,7 @@ import grpc.aio
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelFactory import ChannelFactory
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.GrpcAioPoller import GrpcAioPoller
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SettledCoroutine import SettledCoroutine
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.SyncChannel import MULTICALLABLES
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
     GrpcClientClosed,
 )
@@ -19,7 +20,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import Gr
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
-_Callables: TypeAlias = "dict[GrpcMethod, grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]]"
+_Callables: TypeAlias = "dict[GrpcMethod, Any]"
 _Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables, AsyncGenerator[None, None]]"
 _LoopTest: TypeAlias = "Callable[[asyncio.AbstractEventLoop], bool]"
 
@@ -92,7 +93,8 @@ class AsyncChannels:
         """False in a child forked while grpc.aio ran: ``call_async`` must not use these then."""
         return GrpcAioPoller.usable
 
-    def unary_unary(self, method: GrpcMethod) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
+    def multicallable(self, method: GrpcMethod) -> Any:
+        """This loop's multicallable for the method, of its kind (``SyncChannel``'s)."""
         loop = asyncio.get_running_loop()
         entry = self._by_loop.get(loop)
         if entry is None:
@@ -100,9 +102,9 @@ class AsyncChannels:
         channel, callables, _ = entry
         found = callables.get(method)
         if found is None:
-            found = callables[method] = channel.unary_unary(
+            found = callables[method] = getattr(channel, MULTICALLABLES[method.kind])(
                 method.path,
-                _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
+                _registered_method=True,
             )
         return found
 

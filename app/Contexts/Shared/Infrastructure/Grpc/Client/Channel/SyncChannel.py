@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import grpc
 
@@ -14,6 +15,13 @@ from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
 # grpc-core's READY, as grpc/_common.py maps cygrpc's connectivity states.
 _READY = 2
+# The channel method that makes each call kind's multicallable.
+MULTICALLABLES = {
+    "unary": "unary_unary",
+    "client_stream": "stream_unary",
+    "server_stream": "unary_stream",
+    "bidi_stream": "stream_stream",
+}
 
 
 class SyncChannel:
@@ -34,12 +42,13 @@ class SyncChannel:
     def __init__(self, settings: GrpcClientSettings) -> None:
         self._settings = settings
         self._channel: grpc.Channel | None = None
-        self._callables: dict[GrpcMethod, grpc.UnaryUnaryMultiCallable[bytes, bytes]] = {}
+        self._callables: dict[GrpcMethod, Any] = {}
         self._lock = threading.Lock()
         self._closed = False
         AfterFork.register(self, in_child=SyncChannel._forget_inherited)
 
-    def unary_unary(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
+    def multicallable(self, method: GrpcMethod) -> Any:
+        """The method's multicallable, of its kind (``stream_stream`` for a bidi method...)."""
         found = self._callables.get(method)
         if found is None:
             found = self._create(method)
@@ -66,14 +75,14 @@ class SyncChannel:
         with self._lock:
             return self._opened()
 
-    def _create(self, method: GrpcMethod) -> grpc.UnaryUnaryMultiCallable[bytes, bytes]:
+    def _create(self, method: GrpcMethod) -> Any:
         with self._lock:
             channel = self._opened()
             found = self._callables.get(method)
             if found is None:
-                found = self._callables[method] = channel.unary_unary(
+                found = self._callables[method] = getattr(channel, MULTICALLABLES[method.kind])(
                     method.path,
-                    _registered_method=True,  # type: ignore[call-arg]  # grpc-stubs predates it
+                    _registered_method=True,  # grpc-stubs predates it; generated stubs pass it
                 )
         return found
 

@@ -17,7 +17,9 @@ code must change::
         │   └── InvalidGrpcTimeout (ValueError)     not a positive, finite number of seconds
         ├── InvalidGrpcResponse (ValueError)        a response made by code that could not be one
         ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
-        ├── UnsupportedGrpcMethod                   a streaming method
+        ├── UnsupportedGrpcMethod                   a call kind the API used cannot make
+        ├── GrpcStreamClosed (RuntimeError)         a write or read the stream's state refuses
+        ├── GrpcStreamNotFinished (RuntimeError)    a stream's status asked before its end
         ├── InvalidGrpcClientName (ValueError)      a registry name no variable can be made of
         ├── GrpcClientAlreadyRegistered (ValueError)  a registry name given twice
         ├── UnknownGrpcClient (LookupError)         no client of that name in the registry

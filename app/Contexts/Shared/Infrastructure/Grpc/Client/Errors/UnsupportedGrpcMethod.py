@@ -2,4 +2,10 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientError impor
 
 
 class UnsupportedGrpcMethod(GrpcClientError):
-    """The method exists but streams; the client makes unary calls only, for now."""
+    """The method's call kind does not fit the way it was called, and the message names the way.
+
+    A server- or bidirectional-streaming method through ``call()`` (open it
+    with ``stream()``), a unary or client-streaming one through ``stream()``
+    (``call()`` returns its one reply), a request of one message for a method
+    that takes a stream (extend ``StreamingGrpcRequest``) or the reverse.
+    """

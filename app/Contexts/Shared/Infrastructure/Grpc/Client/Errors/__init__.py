@@ -7,6 +7,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed impo
     GrpcClientClosed,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientError import GrpcClientError
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcStreamClosed import (
+    GrpcStreamClosed,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcStreamNotFinished import (
+    GrpcStreamNotFinished,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidBearerToken import (
     InvalidBearerToken,
 )
@@ -51,6 +57,8 @@ __all__ = [
     "GrpcClientAlreadyRegistered",
     "GrpcClientClosed",
     "GrpcClientError",
+    "GrpcStreamClosed",
+    "GrpcStreamNotFinished",
     "InvalidBearerToken",
     "InvalidGrpcClientEnvironment",
     "InvalidGrpcClientName",

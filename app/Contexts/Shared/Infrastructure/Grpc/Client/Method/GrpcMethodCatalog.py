@@ -10,13 +10,17 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcRequest im
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnknownGrpcMethod import (
     UnknownGrpcMethod,
 )
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
-    UnsupportedGrpcMethod,
-)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Method.GrpcMethod import GrpcMethod
 
 _SERVICE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _METHOD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# (client_streaming, server_streaming) -> the call kind, in go-grpc-middleware's words.
+_KINDS = {
+    (False, False): "unary",
+    (True, False): "client_stream",
+    (False, True): "server_stream",
+    (True, True): "bidi_stream",
+}
 
 
 class GrpcMethodCatalog:
@@ -37,8 +41,8 @@ class GrpcMethodCatalog:
 
         Raises ``InvalidGrpcRequest`` for names or a class that cannot be right,
         ``UnknownGrpcMethod`` for a method the pool does not have (or a service
-        it does not know, with no declared reply class), ``UnsupportedGrpcMethod``
-        for a streaming one.
+        it does not know, with no declared reply class). A streaming method
+        resolves like any other; its ``kind`` says how it streams.
         """
         if not (isinstance(service, str) and _SERVICE.fullmatch(service)):
             raise InvalidGrpcRequest(f"service_name() {service!r} is not a qualified service name")
@@ -78,11 +82,6 @@ class GrpcMethodCatalog:
         descriptor: MethodDescriptor, declared: type[Message] | None
     ) -> GrpcMethod:
         path = f"/{descriptor.containing_service.full_name}/{descriptor.name}"
-        if descriptor.client_streaming or descriptor.server_streaming:
-            raise UnsupportedGrpcMethod(
-                f"{path} is a streaming method; this client makes unary calls only "
-                "(streaming is not supported yet)"
-            )
         output = descriptor.output_type
         if declared is not None and declared.DESCRIPTOR.full_name != output.full_name:
             raise InvalidGrpcRequest(
@@ -94,4 +93,5 @@ class GrpcMethodCatalog:
             descriptor.name,
             message_factory.GetMessageClass(descriptor.input_type),
             declared or message_factory.GetMessageClass(output),
+            _KINDS[descriptor.client_streaming, descriptor.server_streaming],
         )

@@ -7,6 +7,7 @@ the doubles themselves::
     Exception
     └── GrpcTestingError
         ├── InvalidFakeAnswer (ValueError)               a scripted answer no server could give
+        ├── FakeStreamStalled (RuntimeError)             a handler waits on a message never written
         ├── InvalidServicer (TypeError)                  not something a grpc server can serve
         └── InvalidGrpcTestServerSettings (ValueError)   options a test server cannot start with
 """

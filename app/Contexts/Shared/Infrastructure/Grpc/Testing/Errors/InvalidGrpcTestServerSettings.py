@@ -4,4 +4,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.GrpcTestingError imp
 
 
 class InvalidGrpcTestServerSettings(GrpcTestingError, ValueError):
-    """A ``GrpcTestServer`` option it cannot start with (a bad pool size, port, interceptor...)."""
+    """A ``GrpcTestServer`` option it cannot start with (a bad pool size, port, interceptor...).
+
+    Also sync and grpc.aio pieces in one server (see ``ServerKind``), and a
+    server used in a way it cannot be (``health`` with ``health=False``).
+    """

@@ -1,5 +1,8 @@
 """The test doubles' exceptions, importable from one place (see ``GrpcTestingError``)."""
 
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.FakeStreamStalled import (
+    FakeStreamStalled,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.GrpcTestingError import (
     GrpcTestingError,
 )
@@ -14,6 +17,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Testing.Errors.InvalidServicer impo
 )
 
 __all__ = [
+    "FakeStreamStalled",
     "GrpcTestingError",
     "InvalidFakeAnswer",
     "InvalidGrpcTestServerSettings",

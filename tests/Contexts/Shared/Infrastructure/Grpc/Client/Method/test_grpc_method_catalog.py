@@ -70,8 +70,8 @@ async def test_a_request_can_declare_the_reply_class_of_a_service_outside_the_po
         pytest.param(
             ScriptedRequest(method="ListUsers", message=user_pb2.ListUsersRequest()),
             UnsupportedGrpcMethod,
-            "streaming method.*not supported yet",
-            id="streaming-method",
+            "is server streaming: make it with client.stream\\(request\\).*not call\\(\\)",
+            id="streaming-method-through-call",
         ),
         pytest.param(
             ScriptedRequest(response_class=catalog_pb2.Product),
