@@ -1,6 +1,7 @@
 import collections
 import threading
 import time
+from collections.abc import Iterator
 
 import grpc
 
@@ -53,6 +54,14 @@ class RecordingUserService(user_pb2_grpc.UserServiceServicer):
         context.set_trailing_metadata((("x-seen-trace-id", trace_id),))
         name = "x" * 10_000 if user_id == "big" else f"user {user_id}"
         return user_pb2.User(id=user_id, name=name, email=f"{user_id}@example.com")
+
+    def ListUsers(
+        self, request: user_pb2.ListUsersRequest, context: grpc.ServicerContext
+    ) -> Iterator[user_pb2.User]:
+        """``limit`` users, ``user 0`` onwards: a server stream for tests that need one here."""
+        self._record(context)
+        for index in range(request.limit):
+            yield user_pb2.User(id=str(index), name=f"user {index}")
 
     def CreateUser(
         self, request: user_pb2.CreateUserRequest, context: grpc.ServicerContext

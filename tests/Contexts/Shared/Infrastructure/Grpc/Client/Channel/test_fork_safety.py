@@ -23,6 +23,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from tests.Support.ForkedChild import ForkedChild
 from tests.Support.GatedClock import GatedClock
 from tests.Support.RunningServer import RunningServer
@@ -236,6 +237,36 @@ def test_a_child_forked_while_grpc_aio_ran_still_calls_async_through_a_thread(
         assert child.ended_well(), child
         assert child.returned == ("OK", "OK", False)
         assert _on(loop, client).is_success()
+
+
+def _streams_both_ways(client: GrpcClient) -> Callable[[], tuple[int, int, bool]]:
+    """The child's work for streams: one read blocking, one through asyncio.run."""
+
+    async def read_async() -> int:
+        async with client.stream_async(ListUsersGrpcRequest(limit=3)) as users:
+            return len([user async for user in users])
+
+    def work() -> tuple[int, int, bool]:
+        with client.stream(ListUsersGrpcRequest(limit=3)) as users:
+            blocking = len(list(users))
+        return blocking, asyncio.run(read_async()), GrpcAioPoller.usable
+
+    return work
+
+
+def test_a_child_forked_while_grpc_aio_ran_still_streams_both_ways(
+    remote: ServerProcess,
+) -> None:
+    with (
+        GrpcClient(remote.target, default_timeout=CHILD_TIMEOUT) as client,
+        _loop_in_a_thread() as loop,
+    ):
+        assert _on(loop, client).is_success()
+
+        child = ForkedChild.run(_streams_both_ways(client))
+
+        assert child.ended_well(), child
+        assert child.returned == (3, 3, False)
 
 
 def test_a_reply_kept_from_an_ended_loop_leaves_grpc_aio_to_the_child(
