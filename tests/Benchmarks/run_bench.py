@@ -1,4 +1,4 @@
-"""Client CPU per call of ``GrpcClient`` against raw grpcio, on one shared local server.
+"""Client CPU per call (and per streamed message) of ``GrpcClient`` against raw grpcio.
 
 The library's promise is that request objects, checks and trace propagation
 cost little next to grpcio itself, so both sides make the same call (same
@@ -10,6 +10,20 @@ process but on the same 2 cores, and per-call CPU drifts by 10% or more from
 one second to the next; so each scenario runs many short rounds, raw and ours
 back to back with alternating order, and compares medians. The median of the
 rounds' own ratios is printed too, being steadier still.
+
+The streaming rows measure the same way, per message instead of per call: a
+round is one stream of ``--messages`` small messages each side, so opening
+the stream is spread over 10,000 messages and what is compared is what each
+message costs, over ``--stream-rounds`` rounds (9: each lasts far longer than
+a round of calls, so fewer cover the drift). Server streaming reads
+``DownloadObject`` to its end; client streaming sends ``UploadObject`` a list
+of chunks; bidi ping-pong writes one ``ObjectChunk`` to ``ChecksumChunks``
+and reads its ``ChunkChecksum`` before writing the next, on one stream. The
+raw side is what a hand-written caller would write with the generated
+``ObjectStorageStub``: a plain iterator for the upload, a queue-fed request
+iterator for the blocking bidi call (grpcio's blocking API reads requests
+only from an iterator), ``write`` and ``read`` on the grpc.aio call; with the
+same ids in its metadata and the same timeout.
 
 Run with ``make bench``; it prints a table and always exits 0, because it is a
 measurement rather than a test.
@@ -31,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.connection import Connection
+from queue import SimpleQueue
 from typing import Any
 
 import grpc
@@ -42,9 +57,13 @@ from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from protos.storage_pb2 import DownloadRequest, ObjectChunk, UploadResult
+from protos.storage_pb2_grpc import ObjectStorageStub
 from protos.user_pb2 import GetUserRequest, User
 from protos.user_pb2_grpc import UserServiceStub
 from tests.Benchmarks import user_server
+from tests.Support.ChunksRequest import ChunksRequest
+from tests.Support.DownloadRequest import DownloadRequest as DownloadGrpcRequest
 
 TIMEOUT = 30.0
 TARGET_RATIO = 1.05
@@ -55,10 +74,14 @@ CORRELATION_ID_KEY = "correlation-id"
 REQUEST_ID_KEY = "request-id"
 SERVER_START_SECONDS = 30.0
 SERVER_STOP_SECONDS = 5.0
+CHUNK_SIZE = 16  # bytes per streamed chunk: small, so what is measured is the per-message cost
+OBJECT_KEY = user_server.OBJECT_KEY
 
 Batch = Callable[[int], object]
 AsyncCall = Callable[[], Awaitable[object]]
 AsyncBatch = Callable[[AsyncCall, int], Coroutine[Any, Any, None]]
+# An async side of a comparison: runs that many calls (or streams that many messages).
+AsyncRun = Callable[[int], Coroutine[Any, Any, object]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,17 @@ class Settings:
     rounds: int
     calls: int
     warmup: int
+    messages: int = 10_000  # per stream, in the streaming rows
+    stream_rounds: int = 9
+
+    def streaming(self) -> "Settings":
+        """A round is one stream of ``messages`` a side; one stream of ``warmup`` warms each up.
+
+        Fewer rounds than the unary rows: a round of 10,000 messages lasts
+        0.2 to 1.5 s a side where a round of calls lasts 0.05 s, so 9 rounds
+        already spread over the drift the unary rows' 25 are there to average.
+        """
+        return replace(self, rounds=self.stream_rounds, calls=self.messages)
 
 
 @dataclass(frozen=True)
@@ -144,6 +178,146 @@ async def _our_async_call(client: GrpcClient) -> GrpcResponse:
     return await client.call_async(GetUserGrpcRequest(USER_ID))
 
 
+# --- streams, one per side, flavour and call kind: each streams ``messages`` messages ----------
+# The chunks sent are made once per count, outside the measured rounds, and shared by both
+# sides; the bidi rows write one chunk over and over.
+
+_BIDI_CHUNK = ObjectChunk(object_key=OBJECT_KEY, offset=0, data=b"c" * CHUNK_SIZE)
+_UPLOADS: dict[int, list[ObjectChunk]] = {}
+
+
+def _upload_chunks(messages: int) -> list[ObjectChunk]:
+    chunks = _UPLOADS.get(messages)
+    if chunks is None:
+        chunks = _UPLOADS[messages] = [
+            ObjectChunk(object_key=OBJECT_KEY, offset=index * CHUNK_SIZE, data=b"u" * CHUNK_SIZE)
+            for index in range(messages)
+        ]
+    return chunks
+
+
+def _download_message(messages: int) -> DownloadRequest:
+    return DownloadRequest(object_key=OBJECT_KEY, chunks=messages, chunk_size=CHUNK_SIZE)
+
+
+def _download_request(messages: int) -> DownloadGrpcRequest:
+    return DownloadGrpcRequest(messages, CHUNK_SIZE, key=OBJECT_KEY, timeout=TIMEOUT)
+
+
+def _upload_request(messages: int) -> ChunksRequest:
+    return ChunksRequest(_upload_chunks(messages), timeout=TIMEOUT)
+
+
+def _bidi_request() -> ChunksRequest:
+    return ChunksRequest(None, method="ChecksumChunks", timeout=TIMEOUT)
+
+
+def _raw_sync_download(stub: ObjectStorageStub, messages: int) -> int:
+    received = 0
+    for _ in stub.DownloadObject(
+        _download_message(messages), timeout=TIMEOUT, metadata=_trace_metadata()
+    ):
+        received += 1
+    return received
+
+
+def _our_sync_download(client: GrpcClient, messages: int) -> int:
+    received = 0
+    with client.stream(_download_request(messages)) as chunks:
+        for _ in chunks:
+            received += 1
+    return received
+
+
+def _raw_sync_upload(stub: ObjectStorageStub, messages: int) -> UploadResult:
+    return stub.UploadObject(
+        iter(_upload_chunks(messages)), timeout=TIMEOUT, metadata=_trace_metadata()
+    )
+
+
+def _our_sync_upload(client: GrpcClient, messages: int) -> GrpcResponse:
+    return client.call(_upload_request(messages))
+
+
+def _raw_sync_ping_pong(stub: ObjectStorageStub, messages: int) -> int:
+    """grpcio's blocking bidi call reads its requests from an iterator: one fed by a queue."""
+    requests: SimpleQueue[ObjectChunk | None] = SimpleQueue()
+    replies = stub.ChecksumChunks(
+        iter(requests.get, None), timeout=TIMEOUT, metadata=_trace_metadata()
+    )
+    put, read, chunk = requests.put, replies.__next__, _BIDI_CHUNK
+    for _ in range(messages):
+        put(chunk)
+        read()
+    put(None)
+    for _ in replies:  # the end of the stream, and its status
+        raise RuntimeError("the benchmark server answered more checksums than chunks")
+    return messages
+
+
+def _our_sync_ping_pong(client: GrpcClient, messages: int) -> int:
+    with client.stream(_bidi_request()) as checksums:
+        write, read, chunk = checksums.write, checksums.read, _BIDI_CHUNK
+        for _ in range(messages):
+            write(chunk)
+            read()
+        checksums.done_writing()
+        if read() is not None:  # the end of the stream, and its status
+            raise RuntimeError("the benchmark server answered more checksums than chunks")
+    return messages
+
+
+async def _raw_async_download(stub: ObjectStorageStub, messages: int) -> int:
+    received = 0
+    async for _ in stub.DownloadObject(
+        _download_message(messages), timeout=TIMEOUT, metadata=_trace_metadata()
+    ):
+        received += 1
+    return received
+
+
+async def _our_async_download(client: GrpcClient, messages: int) -> int:
+    received = 0
+    async with client.stream_async(_download_request(messages)) as chunks:
+        async for _ in chunks:
+            received += 1
+    return received
+
+
+async def _raw_async_upload(stub: ObjectStorageStub, messages: int) -> UploadResult:
+    return await stub.UploadObject(
+        iter(_upload_chunks(messages)), timeout=TIMEOUT, metadata=_trace_metadata()
+    )
+
+
+async def _our_async_upload(client: GrpcClient, messages: int) -> GrpcResponse:
+    return await client.call_async(_upload_request(messages))
+
+
+async def _raw_async_ping_pong(stub: ObjectStorageStub, messages: int) -> int:
+    call = stub.ChecksumChunks(timeout=TIMEOUT, metadata=_trace_metadata())
+    write, read, chunk = call.write, call.read, _BIDI_CHUNK
+    for _ in range(messages):
+        await write(chunk)
+        await read()
+    await call.done_writing()
+    if await read() is not grpc.aio.EOF:  # type: ignore[attr-defined]  # grpc-stubs lacks it
+        raise RuntimeError("the benchmark server answered more checksums than chunks")
+    return messages
+
+
+async def _our_async_ping_pong(client: GrpcClient, messages: int) -> int:
+    async with client.stream_async(_bidi_request()) as checksums:
+        write, read, chunk = checksums.write, checksums.read, _BIDI_CHUNK
+        for _ in range(messages):
+            await write(chunk)
+            await read()
+        await checksums.done_writing()
+        if await read() is not None:
+            raise RuntimeError("the benchmark server answered more checksums than chunks")
+    return messages
+
+
 # --- batches: how calls are strung together -----------------------------------------------
 # One scope per batch: every call runs inside a request context, but the scope's own
 # cost (a uuid4) would be paid equally by both sides and only dilute the ratio.
@@ -165,6 +339,17 @@ async def _in_flight_batch(call: AsyncCall, calls: int) -> None:
     with RequestContext.scope():
         for _ in range(calls // IN_FLIGHT):
             await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
+
+
+def _stream_batch(stream: Callable[[int], object], messages: int) -> None:
+    """One stream of ``messages`` messages, in a scope of its own as a batch of calls has."""
+    with RequestContext.scope():
+        stream(messages)
+
+
+async def _async_stream_batch(stream: AsyncRun, messages: int) -> None:
+    with RequestContext.scope():
+        await stream(messages)
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -203,6 +388,23 @@ def _check_reachable(response: GrpcResponse) -> None:
         raise RuntimeError(f"benchmark server answered {response!r}")
 
 
+def _check_streamed(name: str, messages: int, outcomes: tuple[object, ...]) -> None:
+    """Every side of a streaming row streamed all its messages, before any is measured.
+
+    The readers return how many messages they read; our upload its response,
+    which counts what it sent; the raw upload the server's reply, which only
+    comes once the server read the whole stream. A stream that failed has
+    raised already (a raw one ``RpcError``, ours the domain's error).
+    """
+    for outcome in outcomes:
+        streamed = outcome
+        if isinstance(outcome, GrpcResponse):
+            _check_reachable(outcome)
+            streamed = outcome.messages_sent()
+        if streamed != messages and not isinstance(outcome, UploadResult):
+            raise RuntimeError(f"{name}: {streamed} of {messages} messages streamed")
+
+
 def _sync_comparison(target: str, settings: Settings) -> Comparison:
     with grpc.insecure_channel(target) as channel, GrpcClient(target) as client:
         _check_reachable(_our_sync_call(client))
@@ -216,14 +418,14 @@ async def _open_aio_channel(target: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(target)
 
 
-def _on_loop(runner: asyncio.Runner, batch: AsyncBatch, call: AsyncCall, calls: int) -> None:
+def _on_loop(runner: asyncio.Runner, run: AsyncRun, calls: int) -> None:
     """Run an async batch to the end, so async sides fit the measuring code of sync ones.
 
     Every batch runs on the runner's one loop, since aio channels belong to the
     loop that opened them; the ``run()`` around a batch costs a few
-    microseconds, spread over hundreds of calls.
+    microseconds, spread over hundreds of calls (or thousands of messages).
     """
-    runner.run(batch(call, calls))
+    runner.run(run(calls))
 
 
 def _compare_async(
@@ -234,9 +436,15 @@ def _compare_async(
     our_call: AsyncCall,
     settings: Settings,
 ) -> Comparison:
-    raw = partial(_on_loop, runner, batch, raw_call)
-    ours = partial(_on_loop, runner, batch, our_call)
-    return _compare(name, raw, ours, settings)
+    return _compare_on_loop(
+        runner, name, partial(batch, raw_call), partial(batch, our_call), settings
+    )
+
+
+def _compare_on_loop(
+    runner: asyncio.Runner, name: str, raw: AsyncRun, ours: AsyncRun, settings: Settings
+) -> Comparison:
+    return _compare(name, partial(_on_loop, runner, raw), partial(_on_loop, runner, ours), settings)
 
 
 def _whole_gathers(settings: Settings) -> Settings:
@@ -269,6 +477,79 @@ def _async_comparisons(target: str, settings: Settings) -> list[Comparison]:
                     _whole_gathers(settings),
                 ),
             ]
+        finally:
+            runner.run(client.aclose())
+            runner.run(channel.close(grace=None))
+
+
+# The streaming rows: (name, raw side, our side), each side streaming the messages it is told.
+_SYNC_STREAMS: tuple[
+    tuple[str, Callable[[ObjectStorageStub, int], object], Callable[[GrpcClient, int], object]],
+    ...,
+] = (
+    ("server stream sync", _raw_sync_download, _our_sync_download),
+    ("client stream sync", _raw_sync_upload, _our_sync_upload),
+    ("bidi ping-pong sync", _raw_sync_ping_pong, _our_sync_ping_pong),
+)
+_ASYNC_STREAMS: tuple[
+    tuple[
+        str,
+        Callable[[ObjectStorageStub, int], Coroutine[Any, Any, object]],
+        Callable[[GrpcClient, int], Coroutine[Any, Any, object]],
+    ],
+    ...,
+] = (
+    ("server stream async", _raw_async_download, _our_async_download),
+    ("client stream async", _raw_async_upload, _our_async_upload),
+    ("bidi ping-pong async", _raw_async_ping_pong, _our_async_ping_pong),
+)
+# Messages per stream in the check each side makes before it is measured.
+_CHECK_MESSAGES = 1_000
+
+
+def _sync_stream_comparisons(target: str, settings: Settings) -> list[Comparison]:
+    streaming = settings.streaming()
+    with grpc.insecure_channel(target) as channel, GrpcClient(target) as client:
+        stub = ObjectStorageStub(channel)
+        results = []
+        for name, raw_stream, our_stream in _SYNC_STREAMS:
+            raw, ours = partial(raw_stream, stub), partial(our_stream, client)
+            with RequestContext.scope():
+                outcomes = (raw(_CHECK_MESSAGES), ours(_CHECK_MESSAGES))
+            _check_streamed(name, _CHECK_MESSAGES, outcomes)
+            results.append(
+                _compare(name, partial(_stream_batch, raw), partial(_stream_batch, ours), streaming)
+            )
+        return results
+
+
+async def _checked_async(name: str, raw: AsyncRun, ours: AsyncRun) -> None:
+    with RequestContext.scope():
+        outcomes = (await raw(_CHECK_MESSAGES), await ours(_CHECK_MESSAGES))
+    _check_streamed(name, _CHECK_MESSAGES, outcomes)
+
+
+def _async_stream_comparisons(target: str, settings: Settings) -> list[Comparison]:
+    streaming = settings.streaming()
+    with asyncio.Runner() as runner:
+        channel = runner.run(_open_aio_channel(target))
+        client = GrpcClient(target)
+        try:
+            stub = ObjectStorageStub(channel)
+            results = []
+            for name, raw_stream, our_stream in _ASYNC_STREAMS:
+                raw, ours = partial(raw_stream, stub), partial(our_stream, client)
+                runner.run(_checked_async(name, raw, ours))
+                results.append(
+                    _compare_on_loop(
+                        runner,
+                        name,
+                        partial(_async_stream_batch, raw),
+                        partial(_async_stream_batch, ours),
+                        streaming,
+                    )
+                )
+            return results
         finally:
             runner.run(client.aclose())
             runner.run(channel.close(grace=None))
@@ -316,7 +597,10 @@ def _server() -> Iterator[str]:
 
 
 def _header(settings: Settings) -> None:
-    print("GrpcClient vs raw grpcio: client CPU per call (time.process_time), microseconds")
+    print(
+        "GrpcClient vs raw grpcio: client CPU per call, or per message in the streaming rows "
+        "(time.process_time), microseconds"
+    )
     print(
         f"Python {platform.python_version()}  grpcio {grpc.__version__}  "
         f"protobuf {protobuf_version}  CPUs {os.cpu_count()}"
@@ -325,6 +609,11 @@ def _header(settings: Settings) -> None:
         f"rounds {settings.rounds} (raw and ours interleaved)  calls per round and side "
         f"{settings.calls} ({_whole_gathers(settings).calls} in flight)  "
         f"warm-up calls per side {settings.warmup}"
+    )
+    print(
+        f"streaming rows: {settings.stream_rounds} rounds, one stream of {settings.messages} "
+        f"messages ({CHUNK_SIZE}-byte chunks) per round and side, after one of "
+        f"{settings.warmup} to warm up"
     )
     print()
 
@@ -377,10 +666,25 @@ def _settings(argv: list[str]) -> Settings:
     parser.add_argument("--rounds", type=_positive, default=25, help="rounds per scenario, 2+")
     parser.add_argument("--calls", type=_positive, default=300, help="calls per round and side")
     parser.add_argument("--warmup", type=_positive, default=300, help="warm-up calls per side")
+    parser.add_argument(
+        "--messages",
+        type=_positive,
+        default=10_000,
+        help="messages per stream in the streaming rows (one stream per round and side)",
+    )
+    parser.add_argument(
+        "--stream-rounds", type=_positive, default=9, help="rounds per streaming scenario, 2+"
+    )
     arguments = parser.parse_args(argv)
-    if arguments.rounds < 2:
-        parser.error("--rounds must be at least 2: the round ratios' quartiles need two")
-    return Settings(arguments.rounds, arguments.calls, arguments.warmup)
+    if min(arguments.rounds, arguments.stream_rounds) < 2:
+        parser.error("--rounds and --stream-rounds must be at least 2: the quartiles need two")
+    return Settings(
+        arguments.rounds,
+        arguments.calls,
+        arguments.warmup,
+        arguments.messages,
+        arguments.stream_rounds,
+    )
 
 
 def _configure_logging() -> None:
@@ -397,7 +701,12 @@ def main(argv: list[str]) -> int:
     _configure_logging()
     _header(settings)
     with _server() as target:
-        results = [_sync_comparison(target, settings), *_async_comparisons(target, settings)]
+        results = [
+            _sync_comparison(target, settings),
+            *_async_comparisons(target, settings),
+            *_sync_stream_comparisons(target, settings),
+            *_async_stream_comparisons(target, settings),
+        ]
     _table(results)
     _summary(results, time.perf_counter() - started)
     return 0

@@ -1,4 +1,3 @@
-import asyncio
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, Self
@@ -58,7 +57,18 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
 
         Raises as ``GrpcStream.read`` does.
         """
-        if not self._started:
+        self._reading = True
+        try:
+            return await self._read()
+        finally:
+            self._reading = False
+            if self._closing and self._final is None:  # closed while this read was under way
+                self._end_closed()
+
+    async def _read(self) -> Any:
+        if self._closing:
+            self._end_closed()
+        elif not self._started:
             await self._start()
         attempt = self._attempt
         while attempt is not None:
@@ -72,13 +82,15 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
                 if self._received == 1:
                     await self._opened(attempt)
                 return item
-            if self._final is not None:  # closed while this read waited
+            self._sent = attempt.sent
+            if self._closing:  # closed while this read waited: the closer left the end to it
+                self._end_closed()
                 break
             self._attempt = None
             if self._cancelled and item.status_code() is _CANCELLED:
-                item = self._closed_response(attempt.sent)
+                item = self._closed_response(self._sent)
             else:
-                item = item.with_stream_counts(attempt.sent, self._received)
+                item = item.with_stream_counts(self._sent, self._received)
             await self._advance(item)
             attempt = self._attempt
         self._after_end()
@@ -93,11 +105,7 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
         if not self._started:
             await self._start()
         attempt = self._attempt
-        if attempt is None:
-            self._refuse_write()
-        try:
-            await attempt.write(checked)
-        except (grpc.RpcError, asyncio.InvalidStateError):  # the call ended meanwhile
+        if attempt is None or not await attempt.write(checked):
             self._refuse_write()
 
     async def done_writing(self) -> None:
@@ -126,8 +134,15 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
         self._close_now()
 
     async def _start(self) -> None:
+        """Start the call: the engine's first steps, as a read would carry them out."""
         self._started = True
-        await self._advance(None)
+        reading, self._reading = self._reading, True
+        try:
+            await self._advance(None)
+        finally:
+            self._reading = reading
+            if not reading and self._closing and self._final is None:
+                self._end_closed()
 
     async def _opened(self, attempt: AsyncStreamAttempt) -> None:
         self._initial = await attempt.initial_metadata()
@@ -137,17 +152,13 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
         """``GrpcStream._advance``, awaiting each step."""
         if self._final is not None:  # closed while the caller waited
             return
-        self._busy = True
         try:
             await self._carry_out(self._flow.send(answer))
         except StopIteration as done:
-            self._final = done.value
+            self._finished(done.value)
         except BaseException as error:
-            attempt = self._attempt
-            self._final = self._abandoned_response(error, 0 if attempt is None else attempt.sent)
+            self._finished(self._abandoned_response(error, self._sent))
             raise
-        finally:
-            self._busy = False
 
     async def _carry_out(self, step: Step) -> None:
         """Carry out the engine's steps until one leaves the stream to be read."""
@@ -165,6 +176,8 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
     async def _answer(self, kind: CallStep, seconds: float, invocation: GrpcInvocation) -> object:
         """What the step gives the engine; ``_OPEN`` once an attempt is open to be read."""
         if kind is _SEND:
+            if self._cancelled:  # closed while waiting for a slot or a backoff: send nothing
+                return self._closed_response(0)
             opened = await self._transport.open_async(invocation, seconds)
             if isinstance(opened, GrpcResponse):
                 return opened

@@ -63,7 +63,18 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
         Raises the domain's ``RemoteServiceError`` for a stream that failed and
         ``GrpcStreamClosed`` for one the caller closed.
         """
-        if not self._started:
+        self._reading = True
+        try:
+            return self._read()
+        finally:
+            self._reading = False
+            if self._closing and self._final is None:  # closed while this read was under way
+                self._end_closed()
+
+    def _read(self) -> Any:
+        if self._closing:
+            self._end_closed()
+        elif not self._started:
             self._start()
         attempt = self._attempt
         while attempt is not None:
@@ -77,13 +88,15 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
                 if self._received == 1:
                     self._opened(attempt)
                 return item
-            if self._final is not None:  # closed while this read waited
+            self._sent = attempt.sent
+            if self._closing:  # closed while this read waited: the closer left the end to it
+                self._end_closed()
                 break
             self._attempt = None
             if self._cancelled and item.status_code() is _CANCELLED:
-                item = self._closed_response(attempt.sent)
+                item = self._closed_response(self._sent)
             else:
-                item = item.with_stream_counts(attempt.sent, self._received)
+                item = item.with_stream_counts(self._sent, self._received)
             self._advance(item)
             attempt = self._attempt
         self._after_end()
@@ -100,9 +113,8 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
         if not self._started:
             self._start()
         attempt = self._attempt
-        if attempt is None:
+        if attempt is None or not attempt.write(checked):
             self._refuse_write()
-        attempt.write(checked)
 
     def done_writing(self) -> None:
         """No more messages follow: the server sees the end of what was written. Safe twice."""
@@ -133,8 +145,15 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
         self.close()
 
     def _start(self) -> None:
+        """Start the call: the engine's first steps, as a read would carry them out."""
         self._started = True
-        self._advance(None)
+        reading, self._reading = self._reading, True
+        try:
+            self._advance(None)
+        finally:
+            self._reading = reading
+            if not reading and self._closing and self._final is None:
+                self._end_closed()
 
     def _opened(self, attempt: StreamAttempt) -> None:
         """The first reply arrived: its headers are known, and the engine stops any retry."""
@@ -150,17 +169,13 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
         """
         if self._final is not None:  # closed while the caller waited
             return
-        self._busy = True
         try:
             self._carry_out(self._flow.send(answer))
         except StopIteration as done:
-            self._final = done.value
+            self._finished(done.value)
         except BaseException as error:
-            attempt = self._attempt
-            self._final = self._abandoned_response(error, 0 if attempt is None else attempt.sent)
+            self._finished(self._abandoned_response(error, self._sent))
             raise
-        finally:
-            self._busy = False
 
     def _carry_out(self, step: Step) -> None:
         """Carry out the engine's steps until one leaves the stream to be read."""
@@ -178,6 +193,8 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
     def _answer(self, kind: CallStep, seconds: float, invocation: GrpcInvocation) -> object:
         """What the step gives the engine; ``_OPEN`` once an attempt is open to be read."""
         if kind is _SEND:
+            if self._cancelled:  # closed while waiting for a slot or a backoff: send nothing
+                return self._closed_response(0)
             opened = self._transport.open(invocation, seconds)
             if isinstance(opened, GrpcResponse):
                 return opened

@@ -1,3 +1,4 @@
+import threading
 from typing import Generic, NoReturn, Self, TypeVar
 
 import grpc
@@ -54,7 +55,13 @@ class GrpcStreamResult(Generic[Attempt]):
         self._clock = clock
         self._attempt: Attempt | None = None
         self._started = False
-        self._busy = False  # carrying out the engine's steps: only that reader may end it
+        # A read (or write) is under way: only that reader drives the engine, so a close
+        # from another thread or task only cancels, and the reader ends the stream.
+        self._reading = False
+        self._closing = False
+        self._ending = threading.Lock()  # one thread ends the engine: the reader or the closer
+        self._sent = 0  # request messages the last attempt sent
+        self._abandoned_by: BaseException | None = None
         self._final: GrpcResponse | None = None
         self._received = 0
         self._initial: RawMetadata | None = None
@@ -124,42 +131,59 @@ class GrpcStreamResult(Generic[Attempt]):
     def _close_now(self) -> None:
         """End the stream here: cancel the call if it is open, and let the engine finish it.
 
-        A stream never started has nothing to give back; one whose reader is
-        carrying out the engine's steps (waiting for a slot, a backoff) is only
-        cancelled, and that reader ends it.
+        While a read is under way elsewhere (another thread, another task, or
+        the same reader waiting for a slot or a backoff) the call is only
+        cancelled: that reader then ends the stream as closed, and nothing
+        more is sent for it. The flags are set before ``_reading`` is looked
+        at, and the reader sets ``_reading`` before it looks at them, so one of
+        the two always sees the other.
         """
         if self._final is not None:
             return
-        if self._busy:
-            self.cancel()
-            return
-        if not self._started:
-            self._started = True
-            self._flow.close()
-            self._final = self._closed_response(0).after_attempts(0)
-            return
-        attempt, self._attempt = self._attempt, None
-        sent = 0
-        if attempt is not None:
-            attempt.cancel()
-            sent = attempt.sent
-        try:
-            self._flow.send(self._closed_response(sent))
-        except StopIteration as done:
-            self._final = done.value
-        except BaseException as error:
-            self._final = self._abandoned_response(error, sent)
-            raise
+        self._closing = True
+        self.cancel()
+        if not self._reading:
+            self._end_closed()
+
+    def _end_closed(self) -> None:
+        """Tell the engine the caller closed the stream, once, whoever gets here first."""
+        with self._ending:
+            if self._final is not None:
+                return
+            if not self._started:  # nothing was started, so nothing is to be given back
+                self._started = True
+                self._flow.close()
+                self._final = self._closed_response(0).after_attempts(0)
+                return
+            attempt, self._attempt = self._attempt, None
+            if attempt is not None:
+                attempt.cancel()
+                self._sent = attempt.sent
+            try:
+                self._flow.send(self._closed_response(self._sent))
+            except StopIteration as done:
+                self._finished(done.value)
+            except BaseException as error:
+                self._finished(self._abandoned_response(error, self._sent))
+                raise
+
+    def _finished(self, response: GrpcResponse | None) -> None:
+        """Keep the stream's final response, the first one only.
+
+        A generator that has already returned answers ``StopIteration(None)``:
+        never a reason to forget the real end.
+        """
+        if self._final is None and response is not None:
+            self._final = response
 
     def _abandon(self, error: BaseException) -> None:
         """Reading raised (a cancelled task too): cancel the call, give back what it holds."""
         attempt, self._attempt = self._attempt, None
-        sent = 0
         if attempt is not None:
             attempt.cancel()
-            sent = attempt.sent
+            self._sent = attempt.sent
         if self._final is None:
-            self._final = self._abandoned_response(error, sent)
+            self._finished(self._abandoned_response(error, self._sent))
             try:
                 self._flow.throw(error)
             except BaseException as raised:  # the engine re-raises error once it gave all back
@@ -175,8 +199,18 @@ class GrpcStreamResult(Generic[Attempt]):
         over it cannot end as if everything had been read.
         """
         final = self._final
-        if final is None or final.is_success():
+        if final is None:
+            raise GrpcStreamClosed(
+                f"the stream on {self._invocation.method.path} was closed while it was read"
+            )
+        if final.is_success():
             return
+        if self._abandoned_by is not None:
+            raise GrpcStreamClosed(
+                f"the stream on {self._invocation.method.path} ended with "
+                f"{type(self._abandoned_by).__name__} after {self._received} messages; "
+                "it has no more to read"
+            )
         if final.closed_by_caller():
             raise GrpcStreamClosed(
                 f"the stream on {self._invocation.method.path} was closed by the caller after "
@@ -211,7 +245,12 @@ class GrpcStreamResult(Generic[Attempt]):
         )
 
     def _abandoned_response(self, error: BaseException, sent: int) -> GrpcResponse:
-        """The end of a stream an exception ended (``error``, which its caller gets)."""
+        """The end of a stream an exception ended (``error``, which its caller gets).
+
+        Closed by the caller for the breaker and the stages (it says nothing of
+        the server); reading it again says which exception ended it.
+        """
+        self._abandoned_by = error
         return GrpcResponse(
             _CANCELLED,
             details=f"abandoned after {self._received} messages: {type(error).__name__}",

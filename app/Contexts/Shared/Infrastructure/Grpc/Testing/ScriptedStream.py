@@ -70,9 +70,11 @@ class ScriptedStream(StreamAttempt):
             return self._ended(item)
         return item
 
-    def write(self, message: Message) -> None:
-        if self._final is None and not self._cancelled:
-            self._requests.write(message)
+    def write(self, message: Message) -> bool:
+        if self._final is not None or self._cancelled:
+            return False
+        self._requests.write(message)
+        return True
 
     def done_writing(self) -> None:
         self._requests.done_writing()

@@ -26,11 +26,9 @@ class ScriptedStreamAsync(AsyncStreamAttempt):
         await self._stream.consume_async()
         return self._stream.receive()
 
-    async def write(self, message: Message) -> None:
+    async def write(self, message: Message) -> bool:
         await asyncio.sleep(0)
-        if self._stream.finished:  # as grpc.aio refuses a write on a call that has ended
-            raise asyncio.InvalidStateError("RPC already finished.")
-        self._stream.write(message)
+        return self._stream.write(message)
 
     async def done_writing(self) -> None:
         self._stream.done_writing()

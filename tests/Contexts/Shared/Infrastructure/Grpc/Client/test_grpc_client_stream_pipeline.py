@@ -12,6 +12,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import G
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
     CircuitBreakerPolicy,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors import GrpcStreamClosed
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
@@ -155,3 +156,26 @@ async def test_stages_see_a_stream_as_one_call_and_each_attempt(
             "finished 0",
         ],
     ]
+
+
+class _Exploding(GrpcCallStage[None]):
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def finished(
+        self, state: None, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> GrpcResponse:
+        raise RuntimeError("a bug in the stage")
+
+
+async def test_a_stage_that_raises_at_a_streams_end_is_what_the_reader_gets(
+    served: GrpcTestServer, stream_side: StreamSide
+) -> None:
+    with GrpcClient(served.target, stages=[_Exploding()]) as client:
+        stream = stream_side.open(client, DownloadRequest(chunks=2))
+        with pytest.raises(RuntimeError, match="a bug in the stage"):
+            await stream_side.read_all(stream)
+        with pytest.raises(GrpcStreamClosed, match="ended with RuntimeError after 2 messages"):
+            await stream_side.read(stream)
+
+    assert stream.response().messages_sent() == 1

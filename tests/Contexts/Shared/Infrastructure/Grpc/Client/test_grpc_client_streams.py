@@ -297,3 +297,40 @@ async def test_an_attempt_timeout_does_not_cut_a_stream_short(
 
     assert len(chunks) == 6
     assert stream.is_success()
+
+
+async def test_a_close_from_elsewhere_while_a_read_waits_ends_the_stream_as_closed(
+    client: GrpcClient, storage: StorageService, stream_side: StreamSide
+) -> None:
+    stream = stream_side.open(client, DownloadRequest(chunks=5, metadata={"delay-ms": "300"}))
+    await stream_side.enter(stream)
+    if stream_side.side == "sync":
+        threading.Timer(0.1, stream.close).start()  # type: ignore[union-attr]
+    else:
+        closer = stream.aclose()  # type: ignore[union-attr]
+        asyncio.get_running_loop().call_later(0.1, asyncio.ensure_future, closer)
+
+    with pytest.raises(GrpcStreamClosed, match="closed by the caller after 0 messages"):
+        await stream_side.read(stream)
+
+    assert stream.finished
+    assert stream.response().closed_by_caller()
+    assert storage.wait_for_ended(1, timeout=5.0)[0].ended == "cancelled"
+
+
+async def test_a_write_after_the_server_ended_the_stream_is_refused(
+    client: GrpcClient, storage: StorageService, stream_side: StreamSide
+) -> None:
+    chunk = ChunksRequest.chunks(1)[0]
+    failing = ChunksRequest(None, method="ChecksumChunks", metadata={"fail-after": "1"})
+    stream = stream_side.open(client, failing)
+    await stream_side.write(stream, chunk)
+    await stream_side.read(stream)
+    storage.wait_for_ended(1, timeout=5.0)
+    await asyncio.sleep(0.2)
+
+    with pytest.raises(GrpcStreamClosed, match="the message was not sent"):
+        await stream_side.write(stream, chunk)
+    with pytest.raises(RemoteServiceUnavailable):
+        await stream_side.read(stream)
+    assert stream.response().messages_sent() == 1

@@ -17,8 +17,11 @@ class AsyncStreamAttempt(ABC):
         """The next reply message; once the attempt has ended, its final response."""
 
     @abstractmethod
-    async def write(self, message: Message) -> None:
-        """Send one more message, already checked, waiting for flow control to take it."""
+    async def write(self, message: Message) -> bool:
+        """Send one more message, already checked, waiting for flow control to take it.
+
+        ``False`` when the call has ended, so the message was not sent.
+        """
 
     @abstractmethod
     async def done_writing(self) -> None:

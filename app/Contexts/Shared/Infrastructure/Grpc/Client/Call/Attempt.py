@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import grpc
 import grpc.aio
@@ -18,6 +18,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcioStreamAsync impor
     GrpcioStreamAsync,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcTransport import GrpcTransport
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.RefusedMessageLogFilter import (
+    RefusedMessageLogFilter,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.RequestStream import RequestStream
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.SendEvidence import SendEvidence
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.StreamAttempt import StreamAttempt
@@ -41,6 +44,7 @@ _CANCELLED_BY_CLOSE = GrpcResponse(
 ).with_outcome_unknown()
 # Closed before this attempt was made: it never left, whatever earlier attempts did.
 _CLOSED_BEFORE_SENDING = GrpcResponse(grpc.StatusCode.CANCELLED, details=_CLOSED).with_never_sent()
+RefusedMessageLogFilter.install()
 
 
 class Attempt(GrpcTransport):
@@ -70,7 +74,9 @@ class Attempt(GrpcTransport):
         if invocation.message is None:
             return self._sent_stream(invocation, seconds, multicallable)
         try:
-            payload, initial, trailing = _blocking(multicallable, invocation, seconds)
+            payload, initial, trailing = _blocking(
+                multicallable, invocation.payload, invocation, seconds
+            )
         except grpc.RpcError as error:
             return self._failed(invocation, error, self._shared.sync.connected)
         except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
@@ -114,29 +120,29 @@ class Attempt(GrpcTransport):
     def _sent_stream(
         self, invocation: GrpcInvocation, seconds: float, multicallable: Any
     ) -> GrpcResponse:
-        """A client-streaming attempt: the request's messages, then the one reply."""
+        """A client-streaming attempt: the request's messages, then the one reply.
+
+        Blocking, as a unary attempt is, so grpcio handles the call's events on
+        this thread (a future would hand each message's completion to another
+        thread: 40% more CPU per message, measured on grpcio 1.85). There is no
+        call object to cancel then: a refused item is raised from the request
+        iterator, and grpcio cancels the call itself (``RefusedMessageLogFilter``).
+        """
         requests = RequestStream(invocation.method, invocation.messages)
-        future = multicallable.future(
-            requests.payloads(),
-            timeout=seconds,
-            metadata=invocation.metadata,
-            compression=invocation.compression,
-            wait_for_ready=invocation.wait_for_ready,
-        )
-        requests.bind(future.cancel)
+        requests.bind(None)
         try:
-            payload = future.result()
-        except (grpc.RpcError, grpc.FutureCancelledError) as error:
+            payloads = cast(Iterator[bytes], requests.payloads())  # call() refuses async ones
+            payload, initial, trailing = _blocking(multicallable, payloads, invocation, seconds)
+        except grpc.RpcError as error:
             if requests.error is not None:  # the call was cancelled for it
                 raise requests.error from None
-            if not isinstance(error, grpc.RpcError):
-                raise
             failed = self._failed(invocation, error, self._shared.sync.connected)
             return failed.with_stream_counts(requests.sent, 0)
-        except BaseException:
-            future.cancel()
-            raise
-        answer = _answer(invocation, payload, *_metadata(future))
+        except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
+            if self._closed_error() is None:
+                raise
+            return _CLOSED_BEFORE_SENDING
+        answer = _answer(invocation, payload, initial, trailing)
         return answer.with_stream_counts(requests.sent, answer.messages_received())
 
     async def _sent_stream_async(
@@ -265,11 +271,16 @@ def _answer(
 
 
 def _blocking(
-    multicallable: grpc.UnaryUnaryMultiCallable[bytes, bytes],
+    multicallable: Any,
+    request: bytes | Iterator[bytes],
     invocation: GrpcInvocation,
     seconds: float,
 ) -> tuple[bytes, RawMetadata, RawMetadata]:
     """The reply's bytes and metadata of one blocking attempt; raises ``grpc.RpcError`` if failed.
+
+    ``request``: the encoded message of a unary call, or the request iterator
+    of a client-streaming one (grpcio's unary-unary and stream-unary
+    multicallables share these two methods).
 
     ``with_call`` is ``_blocking`` plus a call object made only to be read
     (1 us of every call, measured on grpcio 1.85): the state ``_blocking``
@@ -280,7 +291,7 @@ def _blocking(
     blocking = getattr(multicallable, "_blocking", None)
     if blocking is None or _INACTIVE_RPC_ERROR is None:
         payload, call = multicallable.with_call(
-            invocation.payload,
+            request,
             timeout=seconds,
             metadata=invocation.metadata,
             compression=invocation.compression,
@@ -288,7 +299,7 @@ def _blocking(
         )
         return (payload, *_metadata(call))
     state, call = blocking(  # by keyword: a private signature may be reordered
-        invocation.payload,
+        request,
         timeout=seconds,
         metadata=invocation.metadata,
         credentials=None,

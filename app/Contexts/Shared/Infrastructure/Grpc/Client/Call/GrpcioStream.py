@@ -64,9 +64,11 @@ class GrpcioStream(StreamAttempt):
             ).with_outcome_unknown()
         return message
 
-    def write(self, message: Message) -> None:
-        if self._requests is not None:
-            self._requests.write(message)
+    def write(self, message: Message) -> bool:
+        if self._requests is None or self._call.done():
+            return False
+        self._requests.write(message)
+        return True
 
     def done_writing(self) -> None:
         if self._requests is not None:

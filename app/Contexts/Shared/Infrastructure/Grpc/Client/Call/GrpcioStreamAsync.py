@@ -85,9 +85,13 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
             ).with_outcome_unknown()
         return message
 
-    async def write(self, message: Message) -> None:
-        await self._call.write(message.SerializeToString())
+    async def write(self, message: Message) -> bool:
+        try:
+            await self._call.write(message.SerializeToString())
+        except (grpc.RpcError, asyncio.InvalidStateError):  # the call ended meanwhile
+            return False
         self._written += 1
+        return True
 
     async def done_writing(self) -> None:
         await self._call.done_writing()

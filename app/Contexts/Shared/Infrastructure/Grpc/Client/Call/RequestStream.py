@@ -40,8 +40,12 @@ class RequestStream:
         self._bound = threading.Event()
         self._written: SimpleQueue[object] = SimpleQueue()
 
-    def bind(self, cancel: Callable[[], object]) -> None:
-        """The call exists: ``cancel`` cancels it, at once if an item was refused already."""
+    def bind(self, cancel: Callable[[], object] | None) -> None:
+        """The call exists: ``cancel`` cancels it, at once if an item was refused already.
+
+        ``None`` for a call grpc cancels itself when the iterator raises
+        (grpcio's blocking API): a refused item is then raised at once.
+        """
         self._cancel = cancel
         self._bound.set()
 

@@ -22,8 +22,11 @@ class StreamAttempt(ABC):
         """
 
     @abstractmethod
-    def write(self, message: Message) -> None:
-        """Send one more message, already checked, on a stream whose caller writes them."""
+    def write(self, message: Message) -> bool:
+        """Send one more message, already checked, on a stream whose caller writes them.
+
+        ``False`` when the call has ended, so the message will never be sent.
+        """
 
     @abstractmethod
     def done_writing(self) -> None:

@@ -27,8 +27,8 @@ class ThreadedStreamAttempt(AsyncStreamAttempt):
             self._attempt.cancel()
             raise
 
-    async def write(self, message: Message) -> None:
-        self._attempt.write(message)
+    async def write(self, message: Message) -> bool:
+        return self._attempt.write(message)
 
     async def done_writing(self) -> None:
         self._attempt.done_writing()
