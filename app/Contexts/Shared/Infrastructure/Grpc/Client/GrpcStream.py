@@ -41,7 +41,9 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
 
     A bidi request whose ``messages()`` is ``None`` is written to while it is
     read: ``write(message)``, then ``done_writing()``. Read and write from one
-    thread; ``cancel()`` may be called from any. Messages are read one at a
+    thread; ``cancel()`` and ``close()`` may come from any: a read under way
+    then ends the stream as closed (a wait for a bulkhead slot or a backoff
+    runs out first, and nothing more is sent). Messages are read one at a
     time, as the caller asks: a slow reader makes the server wait (HTTP/2 flow
     control), the client buffers nothing. Retries (the client's ``RetryPolicy``)
     happen only before the first reply arrived, and only for a request whose
