@@ -53,6 +53,15 @@ VIOLATIONS = {
         CLIENT / "Options/TimeoutSeconds.py",
         f"from {CLIENT_PACKAGE}.GrpcClientSettings import GrpcClientSettings",
     ),
+    "the client imports observability": (
+        CLIENT / "GrpcClient.py",
+        "from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus"
+        ".PrometheusClientMetrics import PrometheusClientMetrics",
+    ),
+    "a server interceptor imports prometheus_client": (
+        Path("app/Contexts/Shared/Infrastructure/Grpc/Server/PeerAddress.py"),
+        "import prometheus_client",
+    ),
     "discovery imports the grpc client": (
         Path("app/Contexts/Shared/Infrastructure/Discovery/ServiceAddress.py"),
         f"from {CLIENT_PACKAGE}.Errors.GrpcClientError import GrpcClientError",

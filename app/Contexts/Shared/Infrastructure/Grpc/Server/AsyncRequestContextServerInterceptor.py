@@ -7,8 +7,8 @@ import grpc.aio
 
 from app.Contexts.Shared.Infrastructure.Grpc.Server.ContextScopedHandler import (
     ContextScopedHandler,
-    Handler,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
 
 
 class AsyncRequestContextServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeAlias
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -12,23 +12,19 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata im
     TRACE_ID_KEY,
     USER_ID_KEY,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import (
+    Behaviour,
+    Handler,
+    HandlerBehaviour,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Server.PeerAddress import PeerAddress
 from app.Contexts.Shared.Infrastructure.Http.Context.IdHeaders import IdHeaders
 from app.Contexts.Shared.Infrastructure.Http.Context.IncomingIds import IncomingIds
-
-Behaviour = Callable[..., Any]
-Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # generic only in the stubs
 
 _TRACE = (TRACE_ID_KEY,)
 _USER = (USER_ID_KEY, IdHeaders.USER_ID.lower(), IdHeaders.CONSUMER_CUSTOM_ID.lower())
 _CORRELATION = (CORRELATION_ID_KEY, IdHeaders.CORRELATION_ID.lower())
 _READ = frozenset({*_TRACE, *_USER, *_CORRELATION})
-_FACTORIES = {
-    (False, False): ("unary_unary", grpc.unary_unary_rpc_method_handler),
-    (False, True): ("unary_stream", grpc.unary_stream_rpc_method_handler),
-    (True, False): ("stream_unary", grpc.stream_unary_rpc_method_handler),
-    (True, True): ("stream_stream", grpc.stream_stream_rpc_method_handler),
-}
 _DONE = object()
 
 
@@ -41,26 +37,26 @@ class ContextScopedHandler:
     transcoding gateway passes on (``x-user-id``, Kong's ``x-consumer-custom-id``,
     ``x-correlation-id``); the client IP comes from the peer.
 
-    Each behaviour keeps its kind, since grpc.aio picks how to run a behaviour by
-    inspecting it: a coroutine stays a coroutine, an async generator an async
-    generator, and a plain function stays plain (an aio server runs those on its
-    thread pool). A generator runs each of its steps inside the context, which is
-    closed again whenever it yields: a stream the client abandons then leaves
-    nothing behind in the thread or task that drove it, and the context is never
-    reset from whatever thread finally collects the generator.
+    Each behaviour keeps its shape (``HandlerBehaviour``: grpc.aio inspects a
+    behaviour to pick how to run it). A generator runs each of its steps inside
+    the context, which is closed again whenever it yields: a stream the client
+    abandons then leaves nothing behind in the thread or task that drove it, and
+    the context is never reset from whatever thread finally collects the
+    generator.
     """
 
     @classmethod
     def wrap(cls, handler: Handler, metadata: grpc.Metadata) -> Handler:
         ids = cls._ids(metadata)
-        attribute, factory = _FACTORIES[handler.request_streaming, handler.response_streaming]
-        behaviour = getattr(handler, attribute)
-        scoped = (
-            cls._streaming(behaviour, ids)
-            if handler.response_streaming
-            else cls._single(behaviour, ids)
-        )
-        return factory(
+        behaviour, shape = HandlerBehaviour.of(handler), HandlerBehaviour.shape(handler)
+        if shape == "generator":
+            scoped = cls._generator(behaviour, ids)
+        elif shape == "async_generator":
+            scoped = cls._async_generator(behaviour, ids)
+        else:
+            scoped = cls._single(behaviour, ids)
+        return HandlerBehaviour.rebuilt(
+            handler,
             scoped,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
@@ -71,14 +67,6 @@ class ContextScopedHandler:
         """Read backwards, so that of a repeated key the first value is the one kept."""
         values = {key: value for key, value in reversed(metadata) if key in _READ}
         return IncomingIds.read(values, trace=_TRACE, user=_USER, correlation=_CORRELATION)
-
-    @classmethod
-    def _streaming(cls, behaviour: Behaviour, ids: IncomingIds) -> Behaviour:
-        if inspect.isasyncgenfunction(behaviour):
-            return cls._async_generator(behaviour, ids)
-        if inspect.iscoroutinefunction(behaviour):
-            return cls._single(behaviour, ids)
-        return cls._generator(behaviour, ids)
 
     @staticmethod
     def _single(behaviour: Behaviour, ids: IncomingIds) -> Behaviour:

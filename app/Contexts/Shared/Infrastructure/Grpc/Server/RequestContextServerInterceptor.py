@@ -6,8 +6,8 @@ import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Server.ContextScopedHandler import (
     ContextScopedHandler,
-    Handler,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
 
 
 class RequestContextServerInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
