@@ -76,6 +76,7 @@ CLIENT_SURFACE = [
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientSettings",
+    "GrpcClientView",
     "GrpcInvocation",
     "GrpcMetadata",
     "GrpcRequest",

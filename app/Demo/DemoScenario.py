@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from app.Demo.DemoMetrics import DemoMetrics
 from app.Demo.DemoServer import DemoServer
 from app.Demo.DemoStreaming import DemoStreaming
 from app.Demo.DemoThreeHops import DemoThreeHops
@@ -33,11 +34,16 @@ class DemoScenario:
     def run(self) -> int:
         three_hops = DemoThreeHops(self._write)
         failed: list[str] = []
-        with DemoServer(interceptors=[three_hops.recorder]) as server:
-            steps = self._steps(three_hops, DemoStreaming(self._write, server))
+        with (
+            DemoMetrics(self._write).serving() as metrics,
+            DemoServer(interceptors=[metrics.server_interceptor, three_hops.recorder]) as server,
+        ):
+            steps = self._steps(three_hops, DemoStreaming(self._write, server), metrics)
             self._write(f"Demo server for every service in protos/ listening on {server.target}")
+            self._write(f"Prometheus metrics of the client and the server at {metrics.url}")
             self._write("Lines with a time are the library's own log events (structlog).")
-            with GrpcClient(server.target, default_timeout=5.0) as client:
+            stages = [metrics.client_stage]
+            with GrpcClient(server.target, default_timeout=5.0, stages=stages) as client:
                 for number, (name, step) in enumerate(steps, start=1):
                     self._write("")
                     self._write(f"{number}. {name.capitalize()}")
@@ -47,11 +53,14 @@ class DemoScenario:
         if failed:
             self._write(f"Unexpected outcome in: {', '.join(failed)}")
             return 1
-        self._write(f"All {len(steps)} steps behaved as expected; client closed, server stopped.")
+        self._write(
+            f"All {len(steps)} steps behaved as expected; client closed, server and /metrics "
+            "stopped."
+        )
         return 0
 
     def _steps(
-        self, three_hops: DemoThreeHops, streaming: DemoStreaming
+        self, three_hops: DemoThreeHops, streaming: DemoStreaming, metrics: DemoMetrics
     ) -> tuple[tuple[str, Step], ...]:
         return (
             ("start-up check", self._startup_check),
@@ -67,6 +76,7 @@ class DemoScenario:
             ("bidirectional streaming: a checksum per chunk", streaming.checksums),
             ("health watch: a status change arrives", streaming.health_watch),
             ("misuse", self._streaming_refused),
+            ("Prometheus metrics, scraped from /metrics", metrics.scrape),
         )
 
     def _startup_check(self, client: GrpcClient) -> bool:

@@ -24,7 +24,9 @@ def test_every_step_of_the_demo_behaves_as_expected(demo: tuple[int, list[str]])
     exit_code, lines = demo
 
     assert exit_code == 0, "\n".join(lines)
-    assert lines[-1] == "All 13 steps behaved as expected; client closed, server stopped."
+    assert lines[-1] == (
+        "All 14 steps behaved as expected; client closed, server and /metrics stopped."
+    )
     assert [line for line in lines if line in STREAMING_STEPS] == STREAMING_STEPS
 
 
@@ -41,3 +43,18 @@ def test_the_streaming_steps_say_what_was_sent_and_what_came_back(
     assert "   <- SERVING\n" in said
     assert "   <- NOT_SERVING\n" in said
     assert "watch.close(): CANCELLED, closed by the caller: True" in said
+
+
+def test_the_last_step_scrapes_both_sides_metrics_and_the_gauges_over_http(
+    demo: tuple[int, list[str]],
+) -> None:
+    said = "\n".join(demo[1])
+
+    assert "14. Prometheus metrics, scraped from /metrics" in said
+    assert "urllib.request.urlopen('http://127.0.0.1:" in said
+    assert (
+        '   grpc_server_handled_total{grpc_code="NotFound",grpc_method="GetUser",'
+        'grpc_service="user.UserService",grpc_type="unary"} 1.0\n'
+    ) in said
+    assert ',state="open"} 0.0\n' in said
+    assert "   grpc_client_bulkhead_in_flight{grpc_target=" in said

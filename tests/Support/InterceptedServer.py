@@ -13,6 +13,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerIntercep
 )
 
 Handlers = Sequence[grpc.GenericRpcHandler]
+Interceptors = Sequence[grpc.ServerInterceptor]
+AioInterceptors = Sequence[grpc.aio.ServerInterceptor]
 
 
 class InterceptedServer:
@@ -21,15 +23,20 @@ class InterceptedServer:
     ``sync()`` starts a ``grpc.server``, ``aio()`` a ``grpc.aio.server`` on the
     running loop (its thread pool runs plain handlers). Both are async context
     managers yielding the target, so one async test body drives either kind;
-    ``host`` may be ``"[::1]"`` for IPv6.
+    ``host`` may be ``"[::1]"`` for IPv6; ``before`` are interceptors that run
+    before the request context's (tracing, metrics).
     """
 
     @staticmethod
     @asynccontextmanager
-    async def sync(handlers: Handlers, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    async def sync(
+        handlers: Handlers, host: str = "127.0.0.1", before: Interceptors = ()
+    ) -> AsyncIterator[str]:
         with ThreadPoolExecutor(max_workers=4) as pool:
             server = grpc.server(
-                pool, handlers=handlers, interceptors=[RequestContextServerInterceptor()]
+                pool,
+                handlers=handlers,
+                interceptors=[*before, RequestContextServerInterceptor()],
             )
             port = server.add_insecure_port(f"{host}:0")
             server.start()
@@ -40,10 +47,14 @@ class InterceptedServer:
 
     @staticmethod
     @asynccontextmanager
-    async def aio(handlers: Handlers, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    async def aio(
+        handlers: Handlers, host: str = "127.0.0.1", before: AioInterceptors = ()
+    ) -> AsyncIterator[str]:
         with ThreadPoolExecutor(max_workers=4) as pool:
             server = grpc.aio.server(
-                pool, handlers=handlers, interceptors=[AsyncRequestContextServerInterceptor()]
+                pool,
+                handlers=handlers,
+                interceptors=[*before, AsyncRequestContextServerInterceptor()],
             )
             port = server.add_insecure_port(f"{host}:0")
             await server.start()

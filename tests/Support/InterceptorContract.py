@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
 from tests.Support.ProbeServer import ProbeServer
 
 IDS = (("x-trace-id", "trace-in-0001"), ("user-id", "ada"), ("correlation-id", "corr-in-0001"))
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 EXPECTED = RequestContextData(
     "trace-in-0001", "127.0.0.1", user_id="ada", correlation_id="corr-in-0001"
 )
@@ -95,6 +96,24 @@ class InterceptorContract:
         await served.call("/probe.Sync/UnaryUnary", offered)
 
         assert served.probe.seen[0].user_id == user_id
+
+    @pytest.mark.parametrize(
+        ("offered", "trace_id"),
+        [
+            (
+                (("x-trace-id", "trace-in-0001"), ("traceparent", TRACEPARENT)),
+                "4bf92f3577b34da6a3ce929d0e0e4736",
+            ),
+            ((("traceparent", "00-bad"), ("x-trace-id", "trace-in-0001")), "trace-in-0001"),
+        ],
+        ids=["traceparent-wins", "a-bad-traceparent-gives-way"],
+    )
+    async def test_a_valid_w3c_traceparent_wins_over_x_trace_id(
+        self, served: ProbeServer, offered: tuple[tuple[str, str], ...], trace_id: str
+    ) -> None:
+        await served.call("/probe.Sync/UnaryUnary", offered)
+
+        assert served.probe.seen[0].trace_id == trace_id
 
     async def test_a_correlation_id_under_its_http_name_is_read_too(
         self, served: ProbeServer

@@ -7,6 +7,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallEngine import CallE
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcClientView import GrpcClientView
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocationFactory import (
     GrpcInvocationFactory,
@@ -163,7 +164,11 @@ class GrpcClient(ClosesOnExit):
         return self._shared.breaker
 
     def _start_engine(self, breaker: CircuitBreaker | None, stages: Stages) -> None:
-        """The bulkhead and the call engine over ``self._attempt``, whatever sends the attempts."""
+        """The bulkhead and the call engine over ``self._attempt``, whatever sends the attempts.
+
+        Last, the stages that override ``attached`` get the client's view (its
+        closed state read through ``_closed_error``, as the attempts read it).
+        """
         settings = self._settings
         credentials = MetadataSize.of_bearer_token(settings.bearer_token)
         self._factory = GrpcInvocationFactory(settings, credentials)
@@ -177,6 +182,8 @@ class GrpcClient(ClosesOnExit):
             stages=(GrpcCallLog(settings.target), *stages),
             credentials=credentials,
         )
+        self._view = GrpcClientView(settings.target, self._bulkhead, breaker, self._closed_error)
+        self._engine.attach(self._view)
 
     @property
     def settings(self) -> GrpcClientSettings:

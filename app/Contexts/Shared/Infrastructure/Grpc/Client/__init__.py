@@ -10,6 +10,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.AsyncGrpcStream import Async
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BulkheadPolicy import BulkheadPolicy
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcClientView import GrpcClientView
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
 from app.Contexts.Shared.Infrastructure.Grpc.Client.CircuitBreakerPolicy import (
@@ -43,6 +44,7 @@ __all__ = [
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientSettings",
+    "GrpcClientView",
     "GrpcInvocation",
     "GrpcMetadata",
     "GrpcRequest",

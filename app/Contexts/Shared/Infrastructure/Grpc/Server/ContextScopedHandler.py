@@ -20,11 +20,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import (
 from app.Contexts.Shared.Infrastructure.Grpc.Server.PeerAddress import PeerAddress
 from app.Contexts.Shared.Infrastructure.Http.Context.IdHeaders import IdHeaders
 from app.Contexts.Shared.Infrastructure.Http.Context.IncomingIds import IncomingIds
+from app.Contexts.Shared.Infrastructure.Http.Context.TraceParent import TraceParent
 
 _TRACE = (TRACE_ID_KEY,)
 _USER = (USER_ID_KEY, IdHeaders.USER_ID.lower(), IdHeaders.CONSUMER_CUSTOM_ID.lower())
 _CORRELATION = (CORRELATION_ID_KEY, IdHeaders.CORRELATION_ID.lower())
-_READ = frozenset({*_TRACE, *_USER, *_CORRELATION})
+_READ = frozenset({TraceParent.HEADER, *_TRACE, *_USER, *_CORRELATION})
 _DONE = object()
 
 
@@ -35,7 +36,9 @@ class ContextScopedHandler:
     by the middleware's rule (``IncomingIds``): the names this library's client
     sends (``x-trace-id``, ``user-id``, ``correlation-id``), then the HTTP names a
     transcoding gateway passes on (``x-user-id``, Kong's ``x-consumer-custom-id``,
-    ``x-correlation-id``); the client IP comes from the peer.
+    ``x-correlation-id``); a valid W3C ``traceparent`` wins over ``x-trace-id``,
+    so the trace id is that of the caller's OpenTelemetry trace when it has one;
+    the client IP comes from the peer.
 
     Each behaviour keeps its shape (``HandlerBehaviour``: grpc.aio inspects a
     behaviour to pick how to run it). A generator runs each of its steps inside

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Server.ContextScopedHandler import (
     ContextScopedHandler,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
+from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerWrappingInterceptor import (
+    HandlerWrappingInterceptor,
+)
 
 
-class RequestContextServerInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
+class RequestContextServerInterceptor(HandlerWrappingInterceptor):
     """Serves each call of a ``grpc.server`` inside a ``RequestContext`` opened from its metadata.
 
     So a service that is called and calls others continues the caller's trace:
@@ -21,12 +22,5 @@ class RequestContextServerInterceptor(grpc.ServerInterceptor):  # type: ignore[t
     A method the server does not know passes through, to be answered UNIMPLEMENTED.
     """
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Handler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        return ContextScopedHandler.wrap(handler, handler_call_details.invocation_metadata)
+    def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
+        return ContextScopedHandler.wrap(handler, details.invocation_metadata)

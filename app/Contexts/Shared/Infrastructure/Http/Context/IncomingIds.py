@@ -6,6 +6,7 @@ from app.Contexts.Shared.Infrastructure.Http.Context.CorrelationId import Correl
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
 from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
+from app.Contexts.Shared.Infrastructure.Http.Context.TraceParent import TraceParent
 from app.Contexts.Shared.Infrastructure.Http.Context.UserId import UserId
 
 Names = tuple[str, ...]
@@ -19,7 +20,9 @@ class IncomingIds(NamedTuple):
     called. An id from outside ends up in every log line and downstream call, so
     a malformed one is dropped, never repaired: the user is then unknown, and the
     trace or correlation starts afresh here. An id may arrive under several
-    names, tried in order; the first valid value wins.
+    names, tried in order; the first valid value wins. A valid W3C
+    ``traceparent`` (``TraceParent``) wins over every trace id name: the caller
+    is then part of a trace, and its id is the one to keep.
     """
 
     trace_id: str
@@ -30,9 +33,14 @@ class IncomingIds(NamedTuple):
     def read(
         cls, values: Mapping[str, object], *, trace: Names, user: Names, correlation: Names
     ) -> "IncomingIds":
-        """Pick the ids out of ``values`` (header or metadata names, lowercase, to values)."""
+        """Pick the ids out of ``values`` (header or metadata names, lowercase, to values).
+
+        ``values`` may hold ``traceparent`` too, whatever ``trace`` names.
+        """
         return cls(
-            cls._first_valid(values, trace, TraceId.is_valid) or TraceId.generate(),
+            TraceParent.trace_id(values.get(TraceParent.HEADER))
+            or cls._first_valid(values, trace, TraceId.is_valid)
+            or TraceId.generate(),
             cls._first_valid(values, user, UserId.is_valid),
             cls._first_valid(values, correlation, CorrelationId.is_valid)
             or CorrelationId.generate(),

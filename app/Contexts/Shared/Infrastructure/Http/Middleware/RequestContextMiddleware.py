@@ -3,6 +3,7 @@ from typing import Any
 
 from app.Contexts.Shared.Infrastructure.Http.Context.IdHeaders import IdHeaders
 from app.Contexts.Shared.Infrastructure.Http.Context.IncomingIds import IncomingIds
+from app.Contexts.Shared.Infrastructure.Http.Context.TraceParent import TraceParent
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -13,7 +14,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _TRACE = IdHeaders.TRACE_ID.lower()
 _USER = (IdHeaders.USER_ID.lower(), IdHeaders.CONSUMER_CUSTOM_ID.lower())
 _CORRELATION = IdHeaders.CORRELATION_ID.lower()
-_READ = frozenset({_TRACE, *_USER, _CORRELATION})
+_READ = frozenset({TraceParent.HEADER, _TRACE, *_USER, _CORRELATION})
 _ECHOED = frozenset({_TRACE.encode(), _CORRELATION.encode()})
 
 
@@ -24,7 +25,8 @@ class RequestContextMiddleware:
     call made while serving the request carries its ids. ``X-Trace-ID``,
     ``X-User-Id`` (else Kong's ``X-Consumer-Custom-ID``) and ``X-Correlation-Id``
     are untrusted input that ends up in logs and downstream metadata, so each is
-    kept only if it looks like an id (see ``IncomingIds``): a bad user id is
+    kept only if it looks like an id (see ``IncomingIds``; a valid W3C
+    ``traceparent`` wins over ``X-Trace-ID``): a bad user id is
     dropped, a missing or bad trace or correlation id replaced by a new one. The
     trace and correlation ids are echoed on the response so a caller can quote
     them in a bug report.

@@ -69,3 +69,18 @@ def test_each_scope_of_the_same_ids_is_the_same_context() -> None:
 
     assert first == second
     assert first.client_ip == "10.0.0.7"
+
+
+def test_a_valid_traceparent_wins_over_every_trace_name() -> None:
+    values = {
+        "trace": "trace-in-0001",
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    }
+
+    assert IncomingIds.read(values, **NAMES).trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_an_invalid_traceparent_gives_way_to_the_trace_names() -> None:
+    values = {"trace": "trace-in-0001", "traceparent": "ff-not-a-trace"}
+
+    assert IncomingIds.read(values, **NAMES).trace_id == "trace-in-0001"

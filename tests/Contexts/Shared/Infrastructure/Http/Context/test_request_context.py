@@ -1,6 +1,7 @@
 import asyncio
 import dataclasses
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -160,3 +161,50 @@ async def test_tasks_inherit_the_context_they_were_created_in_and_changes_stay_i
         assert RequestContext.get_trace_id() == "parent-trace-id"
 
     assert (inherited, own) == ("parent-trace-id", "child-trace-id")
+
+
+@pytest.fixture
+def following() -> Iterator[list[tuple[str, str] | None]]:
+    """Spans followed through a stand-in for a tracer: the test sets the active span's ids."""
+    active: list[tuple[str, str] | None] = [None]
+    RequestContext.follow_spans(lambda: active[0])
+    yield active
+    RequestContext.follow_spans(None)
+
+
+def test_while_a_span_is_active_the_trace_id_is_the_spans(
+    following: list[tuple[str, str] | None],
+) -> None:
+    with RequestContext.scope("trace-of-the-scope", user_id="ada") as scope:
+        assert RequestContext.get_trace_id() == "trace-of-the-scope"
+        following[0] = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+        assert RequestContext.get_trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert RequestContext.get_context() == dataclasses.replace(
+            scope, trace_id="4bf92f3577b34da6a3ce929d0e0e4736"
+        )
+        assert RequestContext.outgoing_http_headers()["X-Trace-ID"] == (
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        )
+        assert RequestContext.active_span_ids() == following[0]
+        following[0] = None
+        assert RequestContext.get_trace_id() == "trace-of-the-scope"
+
+
+def test_a_span_outside_any_scope_still_names_the_trace(
+    following: list[tuple[str, str] | None],
+) -> None:
+    following[0] = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+
+    assert RequestContext.get_trace_id() == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert RequestContext.get_user_id() is None
+
+
+def test_spans_are_not_asked_once_no_longer_followed() -> None:
+    asked: list[int] = []
+    RequestContext.follow_spans(lambda: asked.append(1) or ("a" * 32, "b" * 16))
+    RequestContext.follow_spans(None)
+
+    with RequestContext.scope("trace-of-the-scope"):
+        assert RequestContext.get_trace_id() == "trace-of-the-scope"
+    assert RequestContext.active_span_ids() is None
+    assert asked == []

@@ -65,6 +65,19 @@ async def test_a_valid_incoming_trace_id_is_kept_and_echoed() -> None:
     assert sent[1]["body"] == b"ok"
 
 
+async def test_a_w3c_traceparent_wins_over_x_trace_id_and_its_trace_id_is_echoed() -> None:
+    app = RecordingApp()
+    headers = [
+        (b"X-Trace-ID", b"trace-in-0001"),
+        (b"traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    ]
+
+    sent = await _serve(app, headers)
+
+    assert app.seen == [("4bf92f3577b34da6a3ce929d0e0e4736", "203.0.113.9")]
+    assert _echoed(sent) == [b"4bf92f3577b34da6a3ce929d0e0e4736"]
+
+
 @pytest.mark.parametrize(
     "offered",
     [None, b"short", b"has spaces in it", b"x" * 300, b"evil\r\nset-cookie: a=b"],

@@ -4,7 +4,9 @@ from typing import Any
 import grpc
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.CallStep import CallStep
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallLog import GrpcCallLog
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcClientView import GrpcClientView
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.StreamOpened import StreamOpened
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcResponse import (
@@ -96,6 +98,13 @@ class CallEngine:
         self._entering = self._rewriting | self._answering
         self._finishing = _overriding(stages, "finished")
         self._abandoning = _overriding(stages, "abandoned")
+
+    def attach(self, view: GrpcClientView) -> None:
+        """Hand ``view`` to the stages that override ``attached``, in order: once per client."""
+        attaching = _overriding(self._stages, "attached")
+        for stage in self._stages:
+            if id(stage) in attaching:
+                stage.attached(view)
 
     def run(self, invocation: GrpcInvocation) -> Flow:
         """The stages around the call: started in order, finished in reverse."""
@@ -213,6 +222,7 @@ class CallEngine:
             _ended(watchers, number, response, backoff)
             if backoff is None:
                 break
+            GrpcCallLog.attempt_failed(self._target, invocation, number, response, backoff)
             yield _SLEEP, backoff, invocation
             timeout = self._attempt_timeout(invocation)
             if timeout < _SHORTEST_USEFUL_ATTEMPT:  # the sleep overran what was left

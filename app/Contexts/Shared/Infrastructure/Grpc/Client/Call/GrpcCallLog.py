@@ -9,6 +9,7 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResp
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.SensitiveMetadata import (
     SensitiveMetadata,
 )
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 
 _log = structlog.get_logger("grpc.client")
 
@@ -31,6 +32,12 @@ class GrpcCallLog(GrpcCallStage[float]):
     its caller closed before the end is ``grpc.call.closed``, at debug, as
     go-grpc-middleware's logging logs a client's CANCELLED: leaving a loop
     early is no failure.
+
+    Once spans are followed (``RequestContext.follow_spans``: the OpenTelemetry
+    stage does it), an event logged while a span is active carries its
+    ``span_id`` too, beside the ``trace_id`` the call sent, which is then the
+    span's trace id. Each failed attempt a retry follows is logged by
+    ``attempt_failed``, at debug.
     """
 
     def __init__(self, target: str) -> None:
@@ -51,6 +58,33 @@ class GrpcCallLog(GrpcCallStage[float]):
         else:
             self._failed(state, invocation, response)
         return response
+
+    @staticmethod
+    def attempt_failed(
+        target: str, invocation: GrpcInvocation, number: int, response: GrpcResponse, backoff: float
+    ) -> None:
+        """Log ``grpc.attempt.failed`` at debug: attempt ``number`` failed, a retry follows.
+
+        With the attempt's ``code`` and ``details``, the seconds of backoff, and
+        the call's ids, so the attempts of one call read together in the logs.
+        """
+        if not _debug_enabled():
+            return
+        method = invocation.method
+        fields: dict[str, object] = {
+            "service": method.service,
+            "method": method.name,
+            "target": target,
+            "attempt": number,
+            "code": response.status_code().name,
+            "details": response.details(),
+            "backoff_seconds": round(backoff, 6),
+            "trace_id": invocation.trace_id,
+            "correlation_id": invocation.correlation_id,
+            "request_id": invocation.request_id,
+        }
+        _with_span(fields)
+        _log.debug("grpc.attempt.failed", **fields)
 
     def _quietly(
         self, started: float, invocation: GrpcInvocation, response: GrpcResponse, event: str
@@ -86,7 +120,16 @@ class GrpcCallLog(GrpcCallStage[float]):
             fields["kind"] = method.kind
             fields["messages_sent"] = response.messages_sent()
             fields["messages_received"] = response.messages_received()
+        _with_span(fields)
         return fields
+
+
+def _with_span(fields: dict[str, object]) -> None:
+    """Add the active span's id, when spans are followed and one is active."""
+    active_span = RequestContext.active_span
+    ids = None if active_span is None else active_span()
+    if ids is not None:
+        fields["span_id"] = ids[1]
 
 
 def _debug_enabled() -> bool:

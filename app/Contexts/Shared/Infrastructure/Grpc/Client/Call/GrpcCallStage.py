@@ -1,6 +1,7 @@
 from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcClientView import GrpcClientView
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcInvocation import GrpcInvocation
 from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
@@ -46,10 +47,23 @@ class GrpcCallStage(ABC, Generic[State]):
     outcome. So a bug in a stage
     reaches its caller as itself and costs the client nothing.
 
+    Once per client, not per call: ``attached(view)``, when a client is built
+    with the stage (a stage given to three clients hears it three times). The
+    ``GrpcClientView`` reads that client's target, circuit-breaker state and
+    bulkhead calls in flight at any moment, for gauges.
+
     Hooks a subclass does not override are never called, so they cost
     nothing; only ``start`` is required. Hooks run on the calling thread (or
     the event loop, for ``call_async``): they must not block.
     """
+
+    def attached(self, view: GrpcClientView) -> None:
+        """A client was built with this stage; ``view`` reads its state (keep it weakly).
+
+        Called once, in the client's constructor, after everything else was
+        made. An exception here closes the client and propagates from the
+        constructor.
+        """
 
     @abstractmethod
     def start(self, invocation: GrpcInvocation) -> State:

@@ -244,6 +244,7 @@ class GrpcInvocationFactory:
         )
         return GrpcInvocation(
             request=request,
+            target=settings.target,
             method=method,
             message=message,
             payload=payload,

@@ -35,6 +35,11 @@ class Bulkhead:
         return self._limit
 
     @property
+    def in_flight(self) -> int:
+        """The calls holding a slot now (streams while open); read without the lock, as a gauge."""
+        return self._in_flight
+
+    @property
     def waits(self) -> bool:
         """Whether a call finding no free slot waits for one (within its deadline) or is refused."""
         return self._wait

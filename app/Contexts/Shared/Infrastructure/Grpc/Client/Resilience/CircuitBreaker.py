@@ -10,6 +10,8 @@ from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.CircuitPermit imp
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
 from app.Contexts.Shared.Infrastructure.Lifecycle.AfterFork import AfterFork
 
+_WORST_FIRST: tuple[CircuitState, ...] = ("open", "half_open")
+
 
 class CircuitBreaker:
     """A failure-rate circuit per key (a target, or a target's method): ``CircuitBreakerPolicy``.
@@ -68,6 +70,19 @@ class CircuitBreaker:
         """``"closed"``, ``"open"`` or ``"half_open"``: what the next call to ``key`` meets."""
         circuit = self._circuits.get(key)
         return "closed" if circuit is None else circuit.state()
+
+    def worst_state(self) -> CircuitState:
+        """``"open"`` if any circuit is, else ``"half_open"`` if any is, else ``"closed"``.
+
+        One state for the whole breaker, as a gauge shows it: with ``scope="target"``
+        there is one circuit, so it is that circuit's; with ``scope="method"``, the
+        worst of the methods' (a target some of whose calls are refused is not
+        healthy). No circuit yet (no call made) is closed.
+        """
+        with self._lock:
+            circuits = list(self._circuits.values())
+        states = {circuit.state() for circuit in circuits}
+        return next((state for state in _WORST_FIRST if state in states), "closed")
 
     def _circuit(self, key: str) -> Circuit:
         circuit = self._circuits.get(key)

@@ -4,6 +4,7 @@ Raised when a stage or an interceptor is made, never from a call::
 
     Exception
     └── GrpcObservabilityError
+        ├── InvalidOpenTelemetrySetup (ValueError)   a provider or propagator of the wrong kind
         ├── InvalidPrometheusMetrics (ValueError)    a registry, namespace or buckets unusable
         └── PrometheusMetricsConflict (ValueError)   the registry holds these names otherwise
 """

@@ -3,6 +3,9 @@
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors.GrpcObservabilityError import (
     GrpcObservabilityError,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors.InvalidOpenTelemetrySetup import (
+    InvalidOpenTelemetrySetup,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors.InvalidPrometheusMetrics import (
     InvalidPrometheusMetrics,
 )
@@ -10,4 +13,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors.PrometheusMetr
     PrometheusMetricsConflict,
 )
 
-__all__ = ["GrpcObservabilityError", "InvalidPrometheusMetrics", "PrometheusMetricsConflict"]
+__all__ = [
+    "GrpcObservabilityError",
+    "InvalidOpenTelemetrySetup",
+    "InvalidPrometheusMetrics",
+    "PrometheusMetricsConflict",
+]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import grpc
 import grpc.aio
@@ -15,10 +15,13 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.MeasuredHa
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.RegisteredMetricSets import (
     RegisteredMetricSets,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Server.AsyncHandlerWrappingInterceptor import (
+    AsyncHandlerWrappingInterceptor,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
 
 
-class AsyncPrometheusServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
+class AsyncPrometheusServerInterceptor(AsyncHandlerWrappingInterceptor):
     """``PrometheusServerInterceptor`` for ``grpc.aio.server(interceptors=[...])``.
 
     The same metrics, labels and arguments; coroutine, async-generator and
@@ -36,12 +39,5 @@ class AsyncPrometheusServerInterceptor(grpc.aio.ServerInterceptor):  # type: ign
     ) -> None:
         self._metrics = RegisteredMetricSets.server(registry, namespace, buckets)
 
-    async def intercept_service(  # type: ignore[override]  # the stubs forget an unknown method
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
-        return MeasuredHandler.wrap(handler, handler_call_details.method, self._metrics, aio=True)
+    def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
+        return MeasuredHandler.wrap(handler, details.method, self._metrics, aio=True)

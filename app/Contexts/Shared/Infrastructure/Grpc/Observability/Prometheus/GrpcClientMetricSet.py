@@ -8,6 +8,9 @@ from prometheus_client.metrics_core import Metric
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.ClientMethodSeries import (
     ClientMethodSeries,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.GrpcClientGauges import (
+    GrpcClientGauges,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.GrpcMetricSet import (
     GrpcMetricSet,
 )
@@ -26,6 +29,10 @@ class GrpcClientMetricSet:
       refused, never sent (answered RESOURCE_EXHAUSTED);
     - ``grpc_client_circuit_breaker_rejected_total``: calls an open circuit
       refused, never sent (answered UNAVAILABLE).
+
+    And ``gauges``, a ``GrpcClientGauges`` read from the clients themselves at
+    each scrape: ``grpc_client_circuit_breaker_state`` and
+    ``grpc_client_bulkhead_in_flight``, labelled by ``grpc_target``.
 
     Registered as one collector with the ``grpc`` set, by ``RegisteredMetricSets``.
     """
@@ -48,6 +55,7 @@ class GrpcClientMetricSet:
             "Total number of RPCs an open circuit breaker refused, never sent.",
             namespace,
         )
+        self.gauges = GrpcClientGauges(namespace)
         self._series: dict[str, ClientMethodSeries] = {}
 
     def series(self, path: str, kind: str) -> ClientMethodSeries:
@@ -67,11 +75,13 @@ class GrpcClientMetricSet:
         yield from self.grpc.describe()
         for metric in self._own():
             yield from metric.describe()
+        yield from self.gauges.describe()
 
     def collect(self) -> Iterator[Metric]:
         yield from self.grpc.collect()
         for metric in self._own():
             yield from metric.collect()
+        yield from self.gauges.collect()
 
     def _own(self) -> tuple[Counter, ...]:
         return (self.retries, self.bulkhead_rejected, self.circuit_breaker_rejected)

@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client import (
     GrpcCallStage,
+    GrpcClientView,
     GrpcInvocation,
     GrpcResponse,
 )
@@ -67,6 +68,15 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
     a context cancelled and an error that is no status. Its messages are not
     counted: no response says how many there were.
 
+    Two gauges come from the clients themselves, read at each scrape through
+    the ``GrpcClientView`` each client built with this stage hands to
+    ``attached`` (``GrpcClientGauges``), labelled ``grpc_target``:
+    ``grpc_client_circuit_breaker_state`` (with ``state``: the number of the
+    target's clients whose breaker is ``closed``, ``open`` or ``half_open``)
+    and ``grpc_client_bulkhead_in_flight`` (the calls holding a bulkhead slot,
+    summed over the target's clients). A client closed or garbage-collected
+    leaves them.
+
     ``registry`` (``prometheus_client.REGISTRY`` unless given), ``namespace``
     (a prefix for every name, ``""`` for none) and ``buckets`` (seconds,
     increasing; Go's ``DefBuckets`` unless given) pick the metrics; stages,
@@ -85,6 +95,9 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
         buckets: Sequence[float] = GO_DEFAULT_BUCKETS,
     ) -> None:
         self._metrics = RegisteredMetricSets.client(registry, namespace, buckets)
+
+    def attached(self, view: GrpcClientView) -> None:
+        self._metrics.gauges.watch(view)
 
     def start(self, invocation: GrpcInvocation) -> CallState:
         method = invocation.method

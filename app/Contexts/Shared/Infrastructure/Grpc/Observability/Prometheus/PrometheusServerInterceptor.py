@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import grpc
 from prometheus_client import REGISTRY, CollectorRegistry
@@ -15,9 +15,12 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.Registered
     RegisteredMetricSets,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
+from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerWrappingInterceptor import (
+    HandlerWrappingInterceptor,
+)
 
 
-class PrometheusServerInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]  # generic only in the stubs
+class PrometheusServerInterceptor(HandlerWrappingInterceptor):
     """go-grpc-middleware's Prometheus server metrics for a ``grpc.server``, every call kind.
 
     ``grpc.server(executor, interceptors=[PrometheusServerInterceptor()])``
@@ -48,12 +51,5 @@ class PrometheusServerInterceptor(grpc.ServerInterceptor):  # type: ignore[type-
     ) -> None:
         self._metrics = RegisteredMetricSets.server(registry, namespace, buckets)
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Handler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        return MeasuredHandler.wrap(handler, handler_call_details.method, self._metrics, aio=False)
+    def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
+        return MeasuredHandler.wrap(handler, details.method, self._metrics, aio=False)

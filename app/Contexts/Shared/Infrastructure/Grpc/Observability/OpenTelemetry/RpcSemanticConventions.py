@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import grpc
+from opentelemetry.util.types import AttributeValue
+
+Attributes = dict[str, AttributeValue]
+OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+# The advised bucket boundaries of rpc.client.call.duration and rpc.server.call.duration, seconds.
+ADVISED_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+# The statuses a server's span counts as errors (the RPC conventions' gRPC page): the others are
+# the caller's doing.
+_SERVER_ERRORS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
+
+
+class RpcSemanticConventions:
+    """The attributes of OpenTelemetry's RPC semantic conventions for a gRPC call, in one place.
+
+    The current conventions (``semantic-conventions``' RPC pages, v1.39 on):
+    ``rpc.system.name`` = ``grpc``; ``rpc.method``, fully qualified
+    (``user.UserService/GetUser``), which is also the span's name; the status
+    code as its name (``OK``, ``DEADLINE_EXCEEDED``) under
+    ``rpc.response.status_code`` (v1.39 to v1.44) and ``rpc.status_code`` (its
+    name since the August 2026 rename), both set so queries written for either
+    release find it; and ``error.type``, the status code, when the call failed.
+
+    ``OTEL_SEMCONV_STABILITY_OPT_IN`` picks the set, as the conventions'
+    migration guide says: ``rpc`` (or no value: this library has no older
+    telemetry to stay compatible with, so it starts on the current set) emits
+    the current attributes only; ``rpc/dup`` emits the older ones too
+    (``rpc.system``, ``rpc.service``, ``rpc.grpc.status_code`` as an integer,
+    and the ``rpc.client.duration`` histogram in milliseconds). Where both sets
+    use one name (``rpc.method``: fully qualified now, the bare method before),
+    a span keeps the current value; the older histogram, which is a metric of
+    its own, has the older value. Read once, when a stage or interceptor is
+    made, or given as ``opt_in``.
+    """
+
+    def __init__(self, opt_in: str | None = None) -> None:
+        chosen = os.environ.get(OPT_IN, "") if opt_in is None else opt_in
+        self.duplicate = "rpc/dup" in {token.strip() for token in chosen.split(",")}
+        self._ended: dict[grpc.StatusCode, Attributes] = {}
+        self._served: dict[grpc.StatusCode, Attributes] = {}
+
+    def method(self, path: str) -> Attributes:
+        """What names method ``path`` (``/package.Service/Method``) in a span and a metric."""
+        name = path[1:]
+        attributes: Attributes = {"rpc.system.name": "grpc", "rpc.method": name}
+        if self.duplicate:
+            attributes["rpc.system"] = "grpc"
+            attributes["rpc.service"] = name.rpartition("/")[0]
+        return attributes
+
+    @staticmethod
+    def older_method(path: str) -> Attributes:
+        """What named the method in the older conventions, for ``rpc.client.duration``."""
+        service, _, method = path[1:].rpartition("/")
+        return {"rpc.system": "grpc", "rpc.service": service, "rpc.method": method}
+
+    def ended(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
+        """What says how a call ended with ``code``: made once per code."""
+        found = self._ended.get(code)
+        if found is None:
+            found = self._ended[code] = self._status(code)
+        return found
+
+    def served(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
+        """What says how a server's call ended with ``code``: ``error.type`` only for its faults."""
+        found = self._served.get(code)
+        if found is None:
+            found = self._served[code] = {
+                key: value
+                for key, value in self._status(code).items()
+                if key != "error.type" or self.is_server_error(code)
+            }
+        return found
+
+    @staticmethod
+    def older_ended(code: grpc.StatusCode) -> Attributes:
+        return {"rpc.grpc.status_code": code.value[0]}
+
+    @staticmethod
+    def is_server_error(code: grpc.StatusCode) -> bool:
+        """Whether a server's span for a call that ended with ``code`` is an error."""
+        return code in _SERVER_ERRORS
+
+    def _status(self, code: grpc.StatusCode) -> Attributes:
+        attributes: Attributes = {
+            "rpc.response.status_code": code.name,
+            "rpc.status_code": code.name,
+        }
+        if code is not grpc.StatusCode.OK:
+            attributes["error.type"] = code.name
+        if self.duplicate:
+            attributes["rpc.grpc.status_code"] = code.value[0]
+        return attributes

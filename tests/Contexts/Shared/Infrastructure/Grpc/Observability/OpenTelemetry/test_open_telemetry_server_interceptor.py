@@ -1,0 +1,155 @@
+"""The OpenTelemetry server interceptors: a SERVER span per call, the caller's span its parent."""
+
+from collections.abc import Iterator
+
+import pytest
+from opentelemetry.trace import SpanKind, StatusCode
+
+from app.Contexts.Shared.Infrastructure.Grpc.Client import GrpcClient, RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors import InvalidOpenTelemetrySetup
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry import (
+    AsyncOpenTelemetryServerInterceptor,
+    OpenTelemetryClientStage,
+    OpenTelemetryServerInterceptor,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
+from tests.Support.AsyncStorageService import AsyncStorageService
+from tests.Support.BaseStorageService import BaseStorageService
+from tests.Support.ChunksRequest import ChunksRequest
+from tests.Support.DownloadRequest import DownloadRequest
+from tests.Support.StorageService import StorageService
+from tests.Support.StreamSide import StreamSide
+from tests.Support.Telemetry import Telemetry
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+INTERCEPTORS = {"sync": OpenTelemetryServerInterceptor, "aio": AsyncOpenTelemetryServerInterceptor}
+
+
+@pytest.fixture(params=["sync", "aio"])
+def server_kind(request: pytest.FixtureRequest) -> str:
+    """Each test runs against a grpc.server and against a grpc.aio.server."""
+    return str(request.param)
+
+
+@pytest.fixture
+def storage(server_kind: str) -> BaseStorageService:
+    return StorageService() if server_kind == "sync" else AsyncStorageService()
+
+
+@pytest.fixture
+def served(
+    storage: BaseStorageService, server_kind: str, telemetry: Telemetry
+) -> Iterator[GrpcTestServer]:
+    interceptor = INTERCEPTORS[server_kind](tracer_provider=telemetry.tracer_provider)
+    with GrpcTestServer.start(storage, interceptors=[interceptor]) as server:
+        yield server
+
+
+@pytest.fixture
+def client(served: GrpcTestServer, telemetry: Telemetry) -> Iterator[GrpcClient]:
+    stage = OpenTelemetryClientStage(tracer_provider=telemetry.tracer_provider)
+    with GrpcClient(served.target, retry=NO_RETRY, stages=[stage]) as traced:
+        yield traced
+
+
+def _failing(code: str, after: int = 0) -> dict[str, str]:
+    return {"fail-after": str(after), "fail-code": code}
+
+
+async def test_the_server_span_is_the_client_spans_child_in_the_same_trace(
+    client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide
+) -> None:
+    response = await stream_side.call(client, DownloadRequest(method="StatObject"))
+
+    assert response.is_success()
+    client_span, server_span = telemetry.span(SpanKind.CLIENT), telemetry.span(SpanKind.SERVER)
+    assert server_span.name == "storage.ObjectStorage/StatObject"
+    assert server_span.context.trace_id == client_span.context.trace_id
+    assert server_span.parent is not None
+    assert server_span.parent.span_id == client_span.context.span_id
+    assert server_span.parent.is_remote
+    assert Telemetry.attributes(server_span) == {
+        "rpc.system.name": "grpc",
+        "rpc.method": "storage.ObjectStorage/StatObject",
+        "rpc.response.status_code": "OK",
+        "rpc.status_code": "OK",
+    }
+    assert server_span.status.status_code is StatusCode.UNSET
+
+
+@pytest.mark.parametrize(
+    ("code", "is_error"),
+    [
+        ("NOT_FOUND", False),
+        ("INVALID_ARGUMENT", False),
+        ("PERMISSION_DENIED", False),
+        ("INTERNAL", True),
+        ("UNAVAILABLE", True),
+        ("DATA_LOSS", True),
+    ],
+)
+async def test_only_the_servers_own_faults_are_errors_on_its_span(
+    client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide, code: str, is_error: bool
+) -> None:
+    await stream_side.call(client, DownloadRequest(method="StatObject", metadata=_failing(code)))
+
+    server_span = telemetry.span(SpanKind.SERVER)
+    attributes = Telemetry.attributes(server_span)
+    assert attributes["rpc.status_code"] == code
+    assert ("error.type" in attributes) is is_error
+    expected = StatusCode.ERROR if is_error else StatusCode.UNSET
+    assert server_span.status.status_code is expected
+    assert telemetry.span(SpanKind.CLIENT).status.status_code is StatusCode.ERROR
+
+
+async def test_each_stream_kind_is_one_server_span(
+    client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide
+) -> None:
+    await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=3)))
+    await stream_side.call(client, ChunksRequest(ChunksRequest.chunks(2)))
+    bidi = ChunksRequest(ChunksRequest.chunks(2), method="ChecksumChunks")
+    await stream_side.read_all(stream_side.open(client, bidi))
+
+    by_name = {span.name: span for span in telemetry.wait_for(SpanKind.SERVER, 3)}
+    assert set(by_name) == {
+        "storage.ObjectStorage/DownloadObject",
+        "storage.ObjectStorage/UploadObject",
+        "storage.ObjectStorage/ChecksumChunks",
+    }
+    clients = {span.name: span for span in telemetry.spans(SpanKind.CLIENT)}
+    for name, server_span in by_name.items():
+        assert server_span.parent is not None
+        assert server_span.parent.span_id == clients[name].context.span_id
+        assert Telemetry.attributes(server_span)["rpc.status_code"] == "OK"
+
+
+async def test_a_stream_the_client_leaves_ends_cancelled_on_the_server(
+    client: GrpcClient,
+    storage: BaseStorageService,
+    telemetry: Telemetry,
+    stream_side: StreamSide,
+) -> None:
+    await stream_side.read_some(stream_side.open(client, DownloadRequest(chunks=50)), 1)
+    storage.wait_for_cancelled(timeout=5.0)
+
+    server_span = telemetry.span(SpanKind.SERVER)
+    assert Telemetry.attributes(server_span)["rpc.status_code"] == "CANCELLED"
+
+
+async def test_a_call_with_no_propagated_context_starts_a_trace_on_the_server(
+    served: GrpcTestServer, telemetry: Telemetry, stream_side: StreamSide
+) -> None:
+    with GrpcClient(served.target, retry=NO_RETRY) as untraced:
+        await stream_side.call(untraced, DownloadRequest(method="StatObject"))
+
+    server_span = telemetry.span(SpanKind.SERVER)
+    assert server_span.parent is None
+    assert telemetry.spans(SpanKind.CLIENT) == []
+
+
+@pytest.mark.parametrize("kind", ["sync", "aio"])
+def test_an_argument_of_the_wrong_kind_is_refused_when_the_interceptor_is_made(
+    kind: str,
+) -> None:
+    with pytest.raises(InvalidOpenTelemetrySetup, match=r"^tracer_provider must be"):
+        INTERCEPTORS[kind](tracer_provider="jaeger")  # type: ignore[arg-type]
