@@ -159,11 +159,22 @@ class CallEngine:
         ]
 
     def _abandon(self, invocation: GrpcInvocation, states: list[Any], error: BaseException) -> None:
-        """Tell the stages still started, innermost first; one that raises stops the telling."""
+        """Tell every stage still started, innermost first, even after one raised.
+
+        A stage whose ``abandoned`` raised does not keep the others from ending
+        what they opened (a span, a started count); the first such exception
+        then propagates in place of ``error``, which it is chained to.
+        """
+        failure: BaseException | None = None
         while states:
             stage, state = self._stages[len(states) - 1], states.pop()
             if id(stage) in self._abandoning:
-                stage.abandoned(state, invocation, error)
+                try:
+                    stage.abandoned(state, invocation, error)
+                except BaseException as raised:  # re-raised below, after the rest
+                    failure = failure or raised
+        if failure is not None:
+            raise failure from error
 
     def _sent(self, invocation: GrpcInvocation, watchers: Watchers) -> Flow:
         """Bulkhead, breaker, first attempt, then ``_retried`` only if that one failed."""

@@ -35,17 +35,18 @@ class GrpcCallStage(ABC, Generic[State]):
     3. ``finished(state, invocation, response)``, in reverse order, returns
        the call's response (the same, or a replacement).
 
-    A call that ends with an exception rather than a response (a cancelled
-    task, ``KeyboardInterrupt``, a hook that raised) calls
-    ``abandoned(state, invocation, error)`` instead of ``finished``, in reverse
-    order, on every stage whose ``start`` returned and whose ``finished`` was
-    not called yet. So a stage whose ``metadata``, ``answer`` or attempt hook
-    raised is told too (a span its ``start`` opened still ends); one whose
-    ``start`` or ``finished`` raised is not. Then the exception propagates
-    unchanged from ``call`` or ``call_async``. Whatever the call held is given
+    A call that ends with an exception rather than a response (a cancelled task,
+    ``KeyboardInterrupt``, a hook that raised) calls ``abandoned(state,
+    invocation, error)`` instead of ``finished``, in reverse order, on every
+    stage whose ``start`` returned and whose ``finished`` was not called yet. So
+    a stage whose ``metadata``, ``answer`` or attempt hook raised is told too (a
+    span its ``start`` opened still ends); one whose ``start`` or ``finished``
+    raised is not. Then the exception propagates unchanged from ``call`` or
+    ``call_async`` (or, if an ``abandoned`` raised, the first such exception,
+    chained to it, once every stage was told). Whatever the call held is given
     back first: its bulkhead slot, and its breaker permit, settled with no
-    outcome. So a bug in a stage
-    reaches its caller as itself and costs the client nothing.
+    outcome. So a bug in a stage reaches its caller as itself and costs the
+    client nothing.
 
     Once per client, not per call: ``attached(view)``, when a client is built
     with the stage (a stage given to three clients hears it three times). The

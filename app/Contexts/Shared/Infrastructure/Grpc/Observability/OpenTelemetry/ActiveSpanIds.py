@@ -26,4 +26,5 @@ class ActiveSpanIds:
 
     @staticmethod
     def follow() -> None:
+        """Make ``RequestContext`` take its trace id from the active span from now on."""
         RequestContext.follow_spans(ActiveSpanIds.current)

@@ -30,10 +30,15 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.RpcSema
     ADVISED_BUCKETS,
     RpcSemanticConventions,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.TraceIdParent import (
+    TraceIdParent,
+)
+from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 
 _OK, _UNKNOWN, _CANCELLED = grpc.StatusCode.OK, grpc.StatusCode.UNKNOWN, grpc.StatusCode.CANCELLED
 _CLIENT = SpanKind.CLIENT
 _set_span_in_context = trace.set_span_in_context
+_get_current_span = trace.get_current_span
 
 
 class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
@@ -47,14 +52,18 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
       ``rpc.method``, the status code's name, ``error.type`` when it failed, and
       ``server.address``/``server.port`` parsed from the target: see
       ``RpcServerAddress``); every status but OK sets the span's status to
-      ERROR, with grpc's details as its description, as the conventions ask of
-      a client. It is the parent's child when a span is active, a new trace
-      otherwise; it is never made current (a stream outlives any scope).
+      ERROR, as the conventions ask of a client, described by the status
+      code's name alone (grpc's details may quote a server's exception, and
+      so what a request carried). It is the active span's child; outside any
+      span, the child of a remote parent holding the request context's trace
+      id when that is a W3C one (``TraceIdParent``), so a trace id that
+      arrived as ``x-trace-id`` stays the trace's; with no request context, a
+      new trace. It is never made current (a stream outlives any scope).
     - its context sent in the metadata by the propagator (the global one,
       ``tracecontext,baggage`` by default: ``traceparent``, ``tracestate``,
-      ``baggage``), replacing pairs of those names, and ``x-trace-id`` set to the
-      span's trace id, for services without OpenTelemetry; so the ids the call
-      log shows are the trace's.
+      ``baggage``), replacing pairs of those names; ``x-trace-id`` still goes
+      out, for services without OpenTelemetry: the request context's, or,
+      with none, the new trace's id (so the call log names the trace).
     - retries visible: ``grpc.attempts`` (attempts made) on the span, and when
       there was more than one, a ``grpc.attempt`` event per attempt with
       ``grpc.attempt.number`` (from 1), ``grpc.status`` (its status code's
@@ -67,9 +76,9 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
 
     A call that ends with an exception instead of a response (a cancelled
     task, ``KeyboardInterrupt``, a stage that raised) ends its span as
-    CANCELLED when the exception is not an ``Exception``, UNKNOWN when it is,
-    ``error.type`` its class name; its message is not recorded, since it may
-    hold what a request carried.
+    CANCELLED when the exception is not an ``Exception``, UNKNOWN when it is
+    (``error.type`` too, on the span and the histogram alike); its message is
+    not recorded, since it may hold what a request carried.
 
     ``tracer_provider``, ``meter_provider`` and ``propagator`` default to the
     global ones, looked up when used, so a provider set up after the client was
@@ -114,16 +123,26 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
         method = self._methods.get(key)
         if method is None:
             method = self._methods[key] = RpcMethodAttributes(self._conventions, *key)
-        span = self._tracer.start_span(method.name, kind=_CLIENT, attributes=method.span)
-        return ClientCallSpan(span, method)
+        parent, names_trace = None, False
+        if not _get_current_span().get_span_context().is_valid:
+            if RequestContext.get_context().trace_id is None:
+                names_trace = True
+            else:
+                parent = TraceIdParent.context(invocation.trace_id)
+        span = self._tracer.start_span(method.name, parent, kind=_CLIENT, attributes=method.span)
+        return ClientCallSpan(
+            span, method, made_up_parent=parent is not None, names_trace=names_trace
+        )
 
     def metadata(self, state: ClientCallSpan, metadata: MetadataPairs) -> MetadataPairs:
+        span = state.span
+        if state.made_up_parent and not span.is_recording():
+            return metadata  # no SDK: the made-up parent is no span to continue
         carrier: dict[str, str] = {}
         propagator = self._propagator or propagate.get_global_textmap()
-        propagator.inject(carrier, context=_set_span_in_context(state.span))
-        span_context = state.span.get_span_context()
-        if span_context.is_valid:
-            carrier[TRACE_ID_KEY] = format(span_context.trace_id, "032x")
+        propagator.inject(carrier, context=_set_span_in_context(span))
+        if state.names_trace and span.get_span_context().is_valid:
+            carrier[TRACE_ID_KEY] = format(span.get_span_context().trace_id, "032x")
         if not carrier:
             return metadata
         kept = tuple(pair for pair in metadata if pair[0] not in carrier)
@@ -149,7 +168,7 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
         span = state.span
         span.set_attribute("grpc.attempts", response.attempts())
         if code is not _OK:
-            span.set_status(Status(StatusCode.ERROR, f"{code.name}: {response.details()}"))
+            span.set_status(Status(StatusCode.ERROR, code.name))
         self._ended(state, code)
         return response
 
@@ -157,18 +176,14 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
         self, state: ClientCallSpan, invocation: GrpcInvocation, error: BaseException
     ) -> None:
         code = _UNKNOWN if isinstance(error, Exception) else _CANCELLED
-        state.span.set_status(Status(StatusCode.ERROR, f"{code.name}: {type(error).__name__}"))
-        self._ended(state, code, error_type=type(error).__qualname__)
+        state.span.set_status(Status(StatusCode.ERROR, code.name))
+        self._ended(state, code)
 
-    def _ended(
-        self, state: ClientCallSpan, code: grpc.StatusCode, error_type: str | None = None
-    ) -> None:
+    def _ended(self, state: ClientCallSpan, code: grpc.StatusCode) -> None:
         """End the span with the status attributes, and record the call's duration."""
         seconds = perf_counter() - state.began
         span, method = state.span, state.method
-        span.set_attributes(self._conventions.ended(code))
-        if error_type is not None:
-            span.set_attribute("error.type", error_type)
+        span.set_attributes(self._conventions.span_ended(code))
         span.end()
         self._duration.record(seconds, method.metric(code))
         if self._older_duration is not None:

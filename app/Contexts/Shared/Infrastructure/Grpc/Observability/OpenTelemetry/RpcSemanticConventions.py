@@ -38,9 +38,10 @@ class RpcSemanticConventions:
     ``OTEL_SEMCONV_STABILITY_OPT_IN`` picks the set, as the conventions'
     migration guide says: ``rpc`` (or no value: this library has no older
     telemetry to stay compatible with, so it starts on the current set) emits
-    the current attributes only; ``rpc/dup`` emits the older ones too
-    (``rpc.system``, ``rpc.service``, ``rpc.grpc.status_code`` as an integer,
-    and the ``rpc.client.duration`` histogram in milliseconds). Where both sets
+    the current attributes only; ``rpc/dup`` emits the older ones too: on
+    spans (``rpc.system``, ``rpc.service``, ``rpc.grpc.status_code`` as an
+    integer), and as the ``rpc.client.duration`` histogram in milliseconds
+    (``rpc.client.call.duration`` keeps the current set alone). Where both sets
     use one name (``rpc.method``: fully qualified now, the bare method before),
     a span keeps the current value; the older histogram, which is a metric of
     its own, has the older value. Read once, when a stage or interceptor is
@@ -50,16 +51,19 @@ class RpcSemanticConventions:
     def __init__(self, opt_in: str | None = None) -> None:
         chosen = os.environ.get(OPT_IN, "") if opt_in is None else opt_in
         self.duplicate = "rpc/dup" in {token.strip() for token in chosen.split(",")}
-        self._ended: dict[grpc.StatusCode, Attributes] = {}
-        self._served: dict[grpc.StatusCode, Attributes] = {}
+        self._ended: dict[tuple[grpc.StatusCode, bool, bool], Attributes] = {}
 
-    def method(self, path: str) -> Attributes:
-        """What names method ``path`` (``/package.Service/Method``) in a span and a metric."""
-        name = path[1:]
-        attributes: Attributes = {"rpc.system.name": "grpc", "rpc.method": name}
+    @staticmethod
+    def method(path: str) -> Attributes:
+        """What names method ``path`` (``/package.Service/Method``) in a current-set metric."""
+        return {"rpc.system.name": "grpc", "rpc.method": path[1:]}
+
+    def span_method(self, path: str) -> Attributes:
+        """What names the method on a span: the current set, and the older one with ``rpc/dup``."""
+        attributes = self.method(path)
         if self.duplicate:
             attributes["rpc.system"] = "grpc"
-            attributes["rpc.service"] = name.rpartition("/")[0]
+            attributes["rpc.service"] = path[1:].rpartition("/")[0]
         return attributes
 
     @staticmethod
@@ -69,25 +73,20 @@ class RpcSemanticConventions:
         return {"rpc.system": "grpc", "rpc.service": service, "rpc.method": method}
 
     def ended(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
-        """What says how a call ended with ``code``: made once per code."""
-        found = self._ended.get(code)
-        if found is None:
-            found = self._ended[code] = self._status(code)
-        return found
+        """How a call ended with ``code``, in a current-set metric: made once per code."""
+        return self._status(code, on_span=False, served=False)
+
+    def span_ended(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
+        """How a client's call ended with ``code``, on its span (``rpc/dup``: both sets)."""
+        return self._status(code, on_span=True, served=False)
 
     def served(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
-        """What says how a server's call ended with ``code``: ``error.type`` only for its faults."""
-        found = self._served.get(code)
-        if found is None:
-            found = self._served[code] = {
-                key: value
-                for key, value in self._status(code).items()
-                if key != "error.type" or self.is_server_error(code)
-            }
-        return found
+        """How a server's call ended with ``code``, on its span; ``error.type`` if its fault."""
+        return self._status(code, on_span=True, served=True)
 
     @staticmethod
     def older_ended(code: grpc.StatusCode) -> Attributes:
+        """The older conventions' status: ``rpc.grpc.status_code``, an integer."""
         return {"rpc.grpc.status_code": code.value[0]}
 
     @staticmethod
@@ -95,13 +94,17 @@ class RpcSemanticConventions:
         """Whether a server's span for a call that ended with ``code`` is an error."""
         return code in _SERVER_ERRORS
 
-    def _status(self, code: grpc.StatusCode) -> Attributes:
-        attributes: Attributes = {
-            "rpc.response.status_code": code.name,
-            "rpc.status_code": code.name,
-        }
-        if code is not grpc.StatusCode.OK:
-            attributes["error.type"] = code.name
-        if self.duplicate:
-            attributes["rpc.grpc.status_code"] = code.value[0]
-        return attributes
+    def _status(
+        self, code: grpc.StatusCode, *, on_span: bool, served: bool
+    ) -> Mapping[str, AttributeValue]:
+        key = (code, on_span, served)
+        found = self._ended.get(key)
+        if found is None:
+            found = {"rpc.response.status_code": code.name, "rpc.status_code": code.name}
+            failed = self.is_server_error(code) if served else code is not grpc.StatusCode.OK
+            if failed:
+                found["error.type"] = code.name
+            if on_span and self.duplicate:
+                found.update(self.older_ended(code))
+            self._ended[key] = found
+        return found

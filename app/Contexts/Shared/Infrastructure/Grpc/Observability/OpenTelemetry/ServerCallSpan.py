@@ -35,12 +35,15 @@ class ServerCallSpan:
         self._conventions = conventions
 
     def enter(self) -> Any:
+        """Make the span current for a step: the token ``leave`` detaches."""
         return _attach(self._context)
 
     def leave(self, token: Any) -> None:
+        """Make current again what was before the step, on the same thread or task."""
         _detach(token)
 
     def ended(self, code: grpc.StatusCode) -> None:
+        """Set the status of a call that ended with ``code``, and end the span."""
         span, conventions = self._span, self._conventions
         span.set_attributes(conventions.served(code))
         if conventions.is_server_error(code):

@@ -7,6 +7,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind
 
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.OutgoingMetadata import TRACE_ID_KEY
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.ActiveSpanIds import (
     ActiveSpanIds,
 )
@@ -23,6 +24,9 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.RpcSema
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.ServerCallSpan import (
     ServerCallSpan,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry.TraceIdParent import (
+    TraceIdParent,
+)
 from app.Contexts.Shared.Infrastructure.Grpc.Server.HandlerBehaviour import Handler
 from app.Contexts.Shared.Infrastructure.Grpc.Server.ObservedHandler import ObservedHandler
 
@@ -35,11 +39,13 @@ class ServerTracing:
 
     The propagator (the global one unless given: ``tracecontext,baggage``)
     extracts the caller's context from the call's metadata, so a chain of
-    services is one trace; each call gets a SERVER span named ``rpc.method``,
-    with ``rpc.system.name``, ``rpc.method`` and its status attributes
-    (``RpcSemanticConventions``), current while the handler runs
-    (``ServerCallSpan``, through ``ObservedHandler``). Raises
-    ``InvalidOpenTelemetrySetup`` for a provider or propagator of the wrong kind.
+    services is one trace (a caller that sent only a W3C ``x-trace-id`` is taken
+    as a remote parent of that trace: ``TraceIdParent``); each call gets a
+    SERVER span named ``rpc.method``, with ``rpc.system.name``, ``rpc.method``
+    and its status attributes (``RpcSemanticConventions``), current while the
+    handler runs (``ServerCallSpan``, through ``ObservedHandler``). Raises
+    ``InvalidOpenTelemetrySetup`` for a provider or propagator of the wrong
+    kind.
     """
 
     def __init__(
@@ -56,18 +62,24 @@ class ServerTracing:
         path = details.method
         attributes = self._methods.get(path)
         if attributes is None:
-            attributes = self._methods[path] = self._conventions.method(path)
+            attributes = self._methods[path] = self._conventions.span_method(path)
         carrier = {
             key: value
             for key, value in reversed(details.invocation_metadata or ())
             if isinstance(value, str)
         }
         propagator = self._propagator or propagate.get_global_textmap()
-        parent = propagator.extract(carrier, getter=_GETTER)
+        extracted = propagator.extract(carrier, getter=_GETTER)
+        parent = extracted
+        if not trace.get_current_span(extracted).get_span_context().is_valid:
+            parent = TraceIdParent.context(carrier.get(TRACE_ID_KEY, ""), extracted) or extracted
         tracer, conventions, name = self._tracer, self._conventions, path[1:]
 
         def begin(context: Any) -> ServerCallSpan:
             span = tracer.start_span(name, parent, kind=_SERVER, attributes=attributes)
+            if parent is not extracted and not span.is_recording():  # no SDK: no made-up parent
+                span = tracer.start_span(name, extracted, kind=_SERVER, attributes=attributes)
+                return ServerCallSpan(span, extracted, conventions)
             return ServerCallSpan(span, parent, conventions)
 
         return ObservedHandler.wrap(

@@ -3,13 +3,11 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import pairwise
-from typing import ClassVar, Protocol, TypeVar
-from weakref import WeakKeyDictionary
+from typing import ClassVar, TypeVar
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import DuplicateTimeseries
 
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors.InvalidPrometheusMetrics import (
@@ -24,21 +22,17 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.GrpcClient
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.GrpcMetricSet import (
     GrpcMetricSet,
 )
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.MetricSetShape import (
+    MetricSetShape,
+)
 
 _NAMESPACE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
-class _MetricSet(Protocol):
-    buckets: tuple[float, ...]
-
-    def describe(self) -> Iterator[Metric]: ...
-
-    def collect(self) -> Iterator[Metric]: ...
-
-
-S = TypeVar("S", bound=_MetricSet)
-# Per registry (kept only while the registry lives), the sets registered in it by namespace.
-Sets = WeakKeyDictionary[CollectorRegistry, dict[str, S]]
+S = TypeVar("S", bound=MetricSetShape)
+# The attribute of a registry that holds its sets, by side and namespace: on the registry
+# itself, so a reload of this module (IPython's autoreload, importlib.reload) finds them.
+_HELD = "_grpc_request_client_metric_sets"
 
 
 class RegisteredMetricSets:
@@ -49,9 +43,9 @@ class RegisteredMetricSets:
     clients, a module reloaded, one test after another) are never registered
     twice, which prometheus-client refuses (``Duplicated timeseries``, the
     crash py-grpc-prometheus has). The sets live here, in a module of their
-    own, so a reloaded stage or interceptor module still finds them. Keyed by
-    the registry object, weakly: a registry dropped (a test's) takes its sets
-    along. Thread-safe.
+    own, so a reloaded stage or interceptor module still finds them, and are
+    held by the registry itself, so a reload of this module finds them too
+    (and a registry dropped, a test's, takes its sets along). Thread-safe.
 
     Raises ``InvalidPrometheusMetrics`` for a ``registry`` that is not a
     ``CollectorRegistry``, a ``namespace`` that is not a metric-name prefix, or
@@ -61,14 +55,12 @@ class RegisteredMetricSets:
     from elsewhere.
     """
 
-    _clients: ClassVar[Sets[GrpcClientMetricSet]] = WeakKeyDictionary()
-    _servers: ClassVar[Sets[GrpcMetricSet]] = WeakKeyDictionary()
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
     def client(cls, registry: object, namespace: object, buckets: object) -> GrpcClientMetricSet:
         """The ``grpc_client_*`` set (and the library's own) of ``registry`` and ``namespace``."""
-        return cls._shared(cls._clients, registry, namespace, buckets, GrpcClientMetricSet)
+        return cls._shared("client", registry, namespace, buckets, GrpcClientMetricSet)
 
     @classmethod
     def server(cls, registry: object, namespace: object, buckets: object) -> GrpcMetricSet:
@@ -77,12 +69,12 @@ class RegisteredMetricSets:
         def server_set(namespace: str, buckets: tuple[float, ...]) -> GrpcMetricSet:
             return GrpcMetricSet("server", namespace, buckets)
 
-        return cls._shared(cls._servers, registry, namespace, buckets, server_set)
+        return cls._shared("server", registry, namespace, buckets, server_set)
 
     @classmethod
     def _shared(
         cls,
-        sets: Sets[S],
+        side: str,
         registry: object,
         namespace: object,
         buckets: object,
@@ -91,7 +83,8 @@ class RegisteredMetricSets:
         checked_registry, checked_namespace = cls._registry(registry), cls._namespace(namespace)
         checked_buckets = cls._buckets(buckets)
         with cls._lock:
-            in_registry = sets.setdefault(checked_registry, {})
+            held: dict[str, dict[str, S]] = checked_registry.__dict__.setdefault(_HELD, {})
+            in_registry = held.setdefault(side, {})
             found = in_registry.get(checked_namespace)
             if found is None:
                 found = make(checked_namespace, checked_buckets)

@@ -11,7 +11,13 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusC
 from structlog.testing import capture_logs
 
 from app.Contexts.Shared.Domain.Errors.RemoteServiceError import RemoteServiceError
-from app.Contexts.Shared.Infrastructure.Grpc.Client import GrpcClient, RetryPolicy
+from app.Contexts.Shared.Infrastructure.Grpc.Client import (
+    GrpcCallStage,
+    GrpcClient,
+    GrpcInvocation,
+    RetryPolicy,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Client.Metadata.GrpcMetadata import MetadataPairs
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors import InvalidOpenTelemetrySetup
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry import (
     ADVISED_BUCKETS,
@@ -96,7 +102,7 @@ async def test_every_status_but_ok_is_an_error_with_its_type(
     assert attributes["rpc.response.status_code"] == attributes["rpc.status_code"] == code
     assert attributes["error.type"] == code
     assert span.status.status_code is StatusCode.ERROR
-    assert span.status.description == f"{code}: failed after 0 messages"
+    assert span.status.description == code  # grpc's details may quote a server's exception
 
 
 async def test_a_deadline_that_passes_is_deadline_exceeded(
@@ -126,6 +132,8 @@ async def test_the_older_conventions_are_added_with_rpc_dup(
     assert attributes["rpc.method"] == STAT
     assert attributes["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
     assert attributes["rpc.response.status_code"] == "NOT_FOUND"
+    (current,) = telemetry.points("rpc.client.call.duration")
+    assert not {"rpc.system", "rpc.service", "rpc.grpc.status_code"} & set(current.attributes)
     older = telemetry.metric("rpc.client.duration")
     assert older.unit == "ms"
     (point,) = older.data.data_points
@@ -339,7 +347,7 @@ async def test_a_cancelled_task_ends_its_span_as_cancelled(
     span = telemetry.span(SpanKind.CLIENT)
     attributes = Telemetry.attributes(span)
     assert attributes["rpc.response.status_code"] == "CANCELLED"
-    assert attributes["error.type"] == "CancelledError"
+    assert attributes["error.type"] == "CANCELLED"
     assert span.status.status_code is StatusCode.ERROR
     (point,) = telemetry.points("rpc.client.call.duration")
     assert point.attributes["error.type"] == "CANCELLED"
@@ -422,3 +430,78 @@ async def test_call_logs_carry_the_active_span_and_each_retried_attempt(
     assert failed["attempts"] == 3
     for log in [*attempts, failed]:
         assert (log["trace_id"], log["span_id"]) == (trace_id, span_id)
+
+
+async def test_two_stages_on_one_meter_provider_record_into_one_histogram(
+    served: GrpcTestServer, telemetry: Telemetry, invoke: Invoke, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        GrpcClient(served.target, stages=[_stage(telemetry)]) as first,
+        GrpcClient(served.target, stages=[_stage(telemetry)]) as second,
+    ):
+        await invoke(first, DownloadRequest(method="StatObject"))
+        await invoke(second, DownloadRequest(method="StatObject"))
+
+    (point,) = telemetry.points("rpc.client.call.duration")
+    assert point.count == 2
+    assert len(telemetry.spans(SpanKind.CLIENT)) == 2
+    assert not [record for record in caplog.records if record.name.startswith("opentelemetry")]
+
+
+async def test_outside_any_span_a_w3c_trace_id_of_the_request_is_the_traces(
+    client: GrpcClient, storage: StorageService, telemetry: Telemetry, invoke: Invoke
+) -> None:
+    with RequestContext.scope("4bf92f3577b34da6a3ce929d0e0e4736"):
+        await invoke(client, DownloadRequest(method="StatObject"))
+        await invoke(client, DownloadRequest(method="StatObject"))
+
+    spans = telemetry.spans(SpanKind.CLIENT)
+    assert {f"{span.context.trace_id:032x}" for span in spans} == {
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    }
+    assert all(span.parent is not None and span.parent.is_remote for span in spans)
+    assert {record.metadata["x-trace-id"] for record in storage.records} == {
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    }
+
+
+async def test_a_trace_id_that_is_not_w3c_is_still_sent_as_x_trace_id(
+    client: GrpcClient, storage: StorageService, telemetry: Telemetry, invoke: Invoke
+) -> None:
+    with RequestContext.scope("job-42-of-the-nightly-sync"):
+        await invoke(client, DownloadRequest(method="StatObject"))
+
+    span = telemetry.span(SpanKind.CLIENT)
+    (record,) = storage.records
+    assert record.metadata["x-trace-id"] == "job-42-of-the-nightly-sync"
+    assert span.parent is None
+    assert record.metadata["traceparent"].split("-")[1] == f"{span.context.trace_id:032x}"
+
+
+class _BrokenTwice(GrpcCallStage[None]):
+    """A stage after the tracing whose ``metadata`` and ``abandoned`` both have a bug."""
+
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def metadata(self, state: None, metadata: MetadataPairs) -> MetadataPairs:
+        raise RuntimeError("a bug in metadata")
+
+    def abandoned(self, state: None, invocation: GrpcInvocation, error: BaseException) -> None:
+        raise LookupError("a bug in abandoned")
+
+
+async def test_a_stage_whose_abandoned_raises_still_lets_the_span_end(
+    served: GrpcTestServer, telemetry: Telemetry, invoke: Invoke
+) -> None:
+    stages = [_stage(telemetry), _BrokenTwice()]
+    with (
+        GrpcClient(served.target, stages=stages) as broken,
+        pytest.raises(LookupError, match="a bug in abandoned") as raised,
+    ):
+        await invoke(broken, DownloadRequest(method="StatObject"))
+
+    assert isinstance(raised.value.__cause__, RuntimeError)
+    span = telemetry.span(SpanKind.CLIENT)
+    assert Telemetry.attributes(span)["error.type"] == "UNKNOWN"
+    assert len(telemetry.points("rpc.client.call.duration")) == 1

@@ -136,15 +136,59 @@ async def test_a_stream_the_client_leaves_ends_cancelled_on_the_server(
     assert Telemetry.attributes(server_span)["rpc.status_code"] == "CANCELLED"
 
 
-async def test_a_call_with_no_propagated_context_starts_a_trace_on_the_server(
+async def test_a_call_with_no_w3c_context_starts_a_trace_on_the_server(
     served: GrpcTestServer, telemetry: Telemetry, stream_side: StreamSide
 ) -> None:
+    legacy = DownloadRequest(method="StatObject", metadata={"x-trace-id": "legacy-trace-0001"})
     with GrpcClient(served.target, retry=NO_RETRY) as untraced:
-        await stream_side.call(untraced, DownloadRequest(method="StatObject"))
+        await stream_side.call(untraced, legacy)
 
     server_span = telemetry.span(SpanKind.SERVER)
     assert server_span.parent is None
     assert telemetry.spans(SpanKind.CLIENT) == []
+
+
+async def test_a_caller_that_sent_only_a_w3c_x_trace_id_is_the_server_spans_remote_parent(
+    served: GrpcTestServer, telemetry: Telemetry, stream_side: StreamSide
+) -> None:
+    legacy = DownloadRequest(
+        method="StatObject", metadata={"x-trace-id": "4bf92f3577b34da6a3ce929d0e0e4736"}
+    )
+    with GrpcClient(served.target, retry=NO_RETRY) as untraced:
+        await stream_side.call(untraced, legacy)
+
+    server_span = telemetry.span(SpanKind.SERVER)
+    assert f"{server_span.context.trace_id:032x}" == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert server_span.parent is not None
+    assert server_span.parent.is_remote
+
+
+async def test_the_older_conventions_are_added_to_server_spans_with_rpc_dup(
+    storage: BaseStorageService,
+    server_kind: str,
+    telemetry: Telemetry,
+    stream_side: StreamSide,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "rpc/dup")
+    interceptor = INTERCEPTORS[server_kind](tracer_provider=telemetry.tracer_provider)
+    with (
+        GrpcTestServer.start(storage, interceptors=[interceptor]) as served,
+        GrpcClient(served.target, retry=NO_RETRY) as client,
+    ):
+        await stream_side.call(
+            client, DownloadRequest(method="StatObject", metadata=_failing("NOT_FOUND"))
+        )
+
+    assert Telemetry.attributes(telemetry.span(SpanKind.SERVER)) == {
+        "rpc.system.name": "grpc",
+        "rpc.system": "grpc",
+        "rpc.method": "storage.ObjectStorage/StatObject",
+        "rpc.service": "storage.ObjectStorage",
+        "rpc.response.status_code": "NOT_FOUND",
+        "rpc.status_code": "NOT_FOUND",
+        "rpc.grpc.status_code": 5,
+    }
 
 
 @pytest.mark.parametrize("kind", ["sync", "aio"])

@@ -14,9 +14,13 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.Errors import (
     PrometheusMetricsConflict,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus import (
+    GO_DEFAULT_BUCKETS,
     AsyncPrometheusServerInterceptor,
     PrometheusClientMetrics,
     PrometheusServerInterceptor,
+)
+from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus.RegisteredMetricSets import (
+    RegisteredMetricSets,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
 from tests.conftest import Invoke
@@ -89,6 +93,19 @@ def test_a_reloaded_module_makes_its_metrics_again_without_a_crash(
     reloaded.PrometheusClientMetrics()
 
     assert reloaded.PrometheusClientMetrics is not PrometheusClientMetrics
+
+
+def test_a_reload_of_the_sets_module_itself_finds_the_sets_the_registry_holds(
+    registry: CollectorRegistry,
+) -> None:
+    clients = RegisteredMetricSets.client(registry, "", GO_DEFAULT_BUCKETS)
+    servers = RegisteredMetricSets.server(registry, "", GO_DEFAULT_BUCKETS)
+
+    reloaded = importlib.reload(importlib.import_module(RegisteredMetricSets.__module__))
+
+    assert reloaded.RegisteredMetricSets is not RegisteredMetricSets
+    assert reloaded.RegisteredMetricSets.client(registry, "", GO_DEFAULT_BUCKETS) is clients
+    assert reloaded.RegisteredMetricSets.server(registry, "", GO_DEFAULT_BUCKETS) is servers
 
 
 async def test_a_namespace_prefixes_every_name_and_buckets_replace_gos(
