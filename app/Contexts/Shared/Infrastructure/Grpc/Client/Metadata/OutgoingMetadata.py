@@ -1,5 +1,6 @@
 import re
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.InvalidGrpcMetadata import (
     InvalidGrpcMetadata,
@@ -103,7 +104,7 @@ class OutgoingMetadata:
 
     @classmethod
     def rewritten(
-        cls, declared: RequestMetadata, credentials: int = 0
+        cls, declared: RequestMetadata, credentials: int = 0, sent: MetadataPairs = ()
     ) -> tuple[MetadataPairs, str, str, str]:
         """Pairs a ``GrpcCallStage`` sends instead, checked as a request's own, and their ids.
 
@@ -112,9 +113,13 @@ class OutgoingMetadata:
         total size checked: ``InvalidGrpcMetadata`` names the first bad key, or
         the largest one when the whole is too big. The trace, correlation and
         request ids returned are those among the pairs, ``""`` for one the
-        stage dropped, so a log event names what was sent.
+        stage dropped, so a log event names what was sent. ``sent`` are the
+        pairs the stage was given, checked already: a stage that keeps some of
+        them as they are (the same tuple objects) and adds a few has only those
+        few checked again.
         """
-        pairs, own = cls._declared(declared)
+        quick = cls._kept_and_added(declared, sent) if sent and type(declared) is tuple else None
+        pairs, own = cls._declared(declared) if quick is None else quick
         cls._fit(pairs, credentials)
         return (
             pairs,
@@ -153,6 +158,29 @@ class OutgoingMetadata:
             (CORRELATION_ID_KEY, correlation_id),
             (REQUEST_ID_KEY, request_id),
         )
+
+    @classmethod
+    def _kept_and_added(
+        cls, declared: tuple[object, ...], sent: MetadataPairs
+    ) -> tuple[MetadataPairs, dict[str, str]] | None:
+        """A stage's tuple of pairs, those it kept from ``sent`` unchecked; ``None``: the long way.
+
+        The long way is for anything but ``(key, value)`` tuples among the pairs
+        added, and for a ``None`` value (which drops its key).
+        """
+        already = {id(pair) for pair in sent}
+        added = [item for item in declared if id(item) not in already]
+        if not all(type(item) is tuple for item in added):
+            return None
+        pairs, _ = cls._declared(added)  # type: ignore[arg-type]  # pairs: checked there
+        if len(pairs) != len(added):
+            return None
+        checked = cast("MetadataPairs", declared)  # every pair: checked now, or kept
+        own: dict[str, str] = {}
+        for key, value in checked:
+            if key in _ID_KEYS and isinstance(value, str):
+                own.setdefault(key, value)
+        return checked, own
 
     @classmethod
     def _declared(cls, declared: RequestMetadata) -> tuple[MetadataPairs, dict[str, str]]:

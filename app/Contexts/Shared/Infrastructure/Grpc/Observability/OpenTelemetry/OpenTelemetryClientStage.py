@@ -64,7 +64,8 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
       ``baggage``), replacing pairs of those names; ``x-trace-id`` still goes
       out, for services without OpenTelemetry: the request context's, or,
       with none, the new trace's id (so the call log names the trace).
-    - retries visible: ``grpc.attempts`` (attempts made) on the span, and when
+    - retries visible: ``grpc.attempts`` (attempts made) on the span when it
+      was not one (0 for a call the bulkhead or breaker refused), and when
       there was more than one, a ``grpc.attempt`` event per attempt with
       ``grpc.attempt.number`` (from 1), ``grpc.status`` (its status code's
       name) and ``grpc.backoff_seconds`` (before the next, when one followed),
@@ -166,10 +167,9 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
     ) -> GrpcResponse:
         code = response.status_code()
         span = state.span
-        span.set_attribute("grpc.attempts", response.attempts())
         if code is not _OK:
             span.set_status(Status(StatusCode.ERROR, code.name))
-        self._ended(state, code)
+        self._ended(state, code, response.attempts())
         return response
 
     def abandoned(
@@ -177,13 +177,13 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
     ) -> None:
         code = _UNKNOWN if isinstance(error, Exception) else _CANCELLED
         state.span.set_status(Status(StatusCode.ERROR, code.name))
-        self._ended(state, code)
+        self._ended(state, code, None)
 
-    def _ended(self, state: ClientCallSpan, code: grpc.StatusCode) -> None:
+    def _ended(self, state: ClientCallSpan, code: grpc.StatusCode, attempts: int | None) -> None:
         """End the span with the status attributes, and record the call's duration."""
         seconds = perf_counter() - state.began
         span, method = state.span, state.method
-        span.set_attributes(self._conventions.span_ended(code))
+        span.set_attributes(self._conventions.span_ended(code, attempts))
         span.end()
         self._duration.record(seconds, method.metric(code))
         if self._older_duration is not None:

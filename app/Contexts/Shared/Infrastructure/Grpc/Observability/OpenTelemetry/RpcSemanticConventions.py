@@ -8,6 +8,8 @@ from opentelemetry.util.types import AttributeValue
 
 Attributes = dict[str, AttributeValue]
 OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+# Ended-span attribute sets kept, by status code and attempt count (counts are small).
+_MOST_ATTEMPT_COUNTS = 256
 # The advised bucket boundaries of rpc.client.call.duration and rpc.server.call.duration, seconds.
 ADVISED_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 # The statuses a server's span counts as errors (the RPC conventions' gRPC page): the others are
@@ -52,6 +54,7 @@ class RpcSemanticConventions:
         chosen = os.environ.get(OPT_IN, "") if opt_in is None else opt_in
         self.duplicate = "rpc/dup" in {token.strip() for token in chosen.split(",")}
         self._ended: dict[tuple[grpc.StatusCode, bool, bool], Attributes] = {}
+        self._client_spans: dict[tuple[grpc.StatusCode, int | None], Attributes] = {}
 
     @staticmethod
     def method(path: str) -> Attributes:
@@ -76,9 +79,25 @@ class RpcSemanticConventions:
         """How a call ended with ``code``, in a current-set metric: made once per code."""
         return self._status(code, on_span=False, served=False)
 
-    def span_ended(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
-        """How a client's call ended with ``code``, on its span (``rpc/dup``: both sets)."""
-        return self._status(code, on_span=True, served=False)
+    def span_ended(
+        self, code: grpc.StatusCode, attempts: int | None
+    ) -> Mapping[str, AttributeValue]:
+        """How a client's call ended with ``code`` after ``attempts``, on its span, in one mapping.
+
+        ``rpc/dup``: both sets; ``grpc.attempts`` when it is not 1 (0: refused
+        unsent, 2 and more: retried) and not ``None`` (a call abandoned with an
+        exception), as the HTTP conventions set ``http.request.resend_count``
+        only for a request resent. Made once per code and count.
+        """
+        key = (code, attempts)
+        found = self._client_spans.get(key)
+        if found is None:
+            found = dict(self._status(code, on_span=True, served=False))
+            if attempts is not None and attempts != 1:
+                found["grpc.attempts"] = attempts
+            if len(self._client_spans) < _MOST_ATTEMPT_COUNTS:
+                self._client_spans[key] = found
+        return found
 
     def served(self, code: grpc.StatusCode) -> Mapping[str, AttributeValue]:
         """How a server's call ended with ``code``, on its span; ``error.type`` if its fault."""

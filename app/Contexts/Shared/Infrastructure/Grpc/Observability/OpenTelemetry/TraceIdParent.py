@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import random
-import re
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
-_W3C_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+_HEX = frozenset("0123456789abcdef")
 _INVALID = "0" * 32
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
-_random = random.SystemRandom()
+# The last trace id given a parent, and that parent: the calls of one request share it.
+_last: list[tuple[str, NonRecordingSpan]] = []
 
 
 class TraceIdParent:
@@ -24,18 +24,26 @@ class TraceIdParent:
     the uninstrumented caller, as a backend shows it (a parent it never
     received). Only a W3C trace id can be one (32 lowercase hex digits, not all
     zero); the parent is marked sampled, since the caller made no decision to
-    honour.
+    honour. The calls of one request (one trace id after another) share one
+    made-up parent, so a backend shows one missing caller per request; its
+    span id is random as the SDK's own are (``random.getrandbits``).
     """
 
     @staticmethod
     def context(trace_id: str, context: Context | None = None) -> Context | None:
         """``context`` with that parent set, ``None`` when ``trace_id`` cannot name a trace."""
-        if not _W3C_TRACE_ID.fullmatch(trace_id) or trace_id == _INVALID:
+        last = _last[0] if _last else None
+        if last is not None and last[0] == trace_id:
+            return trace.set_span_in_context(last[1], context)
+        if len(trace_id) != 32 or not _HEX.issuperset(trace_id) or trace_id == _INVALID:
             return None
-        parent = SpanContext(
-            trace_id=int(trace_id, 16),
-            span_id=_random.getrandbits(64) | 1,
-            is_remote=True,
-            trace_flags=_SAMPLED,
+        parent = NonRecordingSpan(
+            SpanContext(
+                trace_id=int(trace_id, 16),
+                span_id=random.getrandbits(64) | 1,
+                is_remote=True,
+                trace_flags=_SAMPLED,
+            )
         )
-        return trace.set_span_in_context(NonRecordingSpan(parent), context)
+        _last[:] = [(trace_id, parent)]
+        return trace.set_span_in_context(parent, context)

@@ -275,3 +275,43 @@ def test_the_ids_the_client_adds_count_too() -> None:
         OutgoingMetadata.build({}, context)
 
     assert raised.value.key == "x-trace-id"
+
+
+SENT = (("x-trace-id", "trace-in-0001"), ("correlation-id", "corr-in-0001"), ("request-id", "r1"))
+
+
+def test_a_stage_that_keeps_the_pairs_it_was_given_and_adds_some_names_the_kept_ids() -> None:
+    added = ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+
+    pairs, trace_id, correlation_id, request_id = OutgoingMetadata.rewritten(
+        (*SENT, added), sent=SENT
+    )
+
+    assert pairs == (*SENT, added)
+    assert (trace_id, correlation_id, request_id) == ("trace-in-0001", "corr-in-0001", "r1")
+
+
+@pytest.mark.parametrize(
+    ("added", "problem"),
+    [
+        (("Traceparent", "x"), "lowercase"),
+        (("grpc-trace-bin", b"x"), "reserved"),
+        (("baggage", "tenant=é"), "printable ASCII"),
+        (("x-bin", "text"), "bytes"),
+    ],
+)
+def test_a_pair_a_stage_adds_to_the_kept_ones_is_still_checked(
+    added: tuple[str, str | bytes], problem: str
+) -> None:
+    with pytest.raises(InvalidGrpcMetadata, match=problem):
+        OutgoingMetadata.rewritten((*SENT, added), sent=SENT)
+
+
+def test_a_stage_that_drops_a_key_with_none_takes_the_long_way() -> None:
+    pairs, trace_id, _, _ = OutgoingMetadata.rewritten(
+        (*SENT[1:], ("x-trace-id", None)),
+        sent=SENT,  # type: ignore[arg-type]
+    )
+
+    assert pairs == SENT[1:]
+    assert trace_id == ""

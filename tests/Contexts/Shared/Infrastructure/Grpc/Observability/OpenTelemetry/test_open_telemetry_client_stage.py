@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from app.Contexts.Shared.Domain.Errors.RemoteServiceError import RemoteServiceError
 from app.Contexts.Shared.Infrastructure.Grpc.Client import (
+    BulkheadPolicy,
     GrpcCallStage,
     GrpcClient,
     GrpcInvocation,
@@ -81,7 +82,6 @@ async def test_a_call_is_one_client_span_named_and_attributed_by_the_conventions
         "rpc.status_code": "OK",
         "server.address": "127.0.0.1",
         "server.port": int(served.target.rsplit(":", 1)[1]),
-        "grpc.attempts": 1,
     }
     assert span.status.status_code is StatusCode.UNSET
     assert span.parent is None
@@ -505,3 +505,20 @@ async def test_a_stage_whose_abandoned_raises_still_lets_the_span_end(
     span = telemetry.span(SpanKind.CLIENT)
     assert Telemetry.attributes(span)["error.type"] == "UNKNOWN"
     assert len(telemetry.points("rpc.client.call.duration")) == 1
+
+
+async def test_a_call_the_bulkhead_refused_unsent_has_zero_attempts(
+    served: GrpcTestServer, telemetry: Telemetry, invoke: Invoke
+) -> None:
+    one_slot = BulkheadPolicy(max_in_flight=1, wait=False)
+    with (
+        GrpcClient(served.target, bulkhead=one_slot, stages=[_stage(telemetry)]) as client,
+        client.stream(DownloadRequest(chunks=2)) as holding,
+    ):
+        refused = await invoke(client, DownloadRequest(method="StatObject"))
+        list(holding)
+
+    assert refused.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    (unsent,) = [span for span in telemetry.spans(SpanKind.CLIENT) if span.name == STAT]
+    assert Telemetry.attributes(unsent)["grpc.attempts"] == 0
+    assert Telemetry.attributes(unsent)["error.type"] == "RESOURCE_EXHAUSTED"
