@@ -13,27 +13,14 @@ from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry import 
     OpenTelemetryServerInterceptor,
 )
 from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
-from tests.Support.AsyncStorageService import AsyncStorageService
 from tests.Support.BaseStorageService import BaseStorageService
 from tests.Support.ChunksRequest import ChunksRequest
 from tests.Support.DownloadRequest import DownloadRequest
-from tests.Support.StorageService import StorageService
 from tests.Support.StreamSide import StreamSide
 from tests.Support.Telemetry import Telemetry
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 INTERCEPTORS = {"sync": OpenTelemetryServerInterceptor, "aio": AsyncOpenTelemetryServerInterceptor}
-
-
-@pytest.fixture(params=["sync", "aio"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    """Each test runs against a grpc.server and against a grpc.aio.server."""
-    return str(request.param)
-
-
-@pytest.fixture
-def storage(server_kind: str) -> BaseStorageService:
-    return StorageService() if server_kind == "sync" else AsyncStorageService()
 
 
 @pytest.fixture

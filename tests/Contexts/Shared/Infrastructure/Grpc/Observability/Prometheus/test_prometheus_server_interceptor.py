@@ -36,17 +36,6 @@ CONTEXT_INTERCEPTORS = {
 }
 
 
-@pytest.fixture(params=["sync", "aio"])
-def server_kind(request: pytest.FixtureRequest) -> str:
-    """Each test runs against a grpc.server and against a grpc.aio.server."""
-    return str(request.param)
-
-
-@pytest.fixture
-def storage(server_kind: str) -> BaseStorageService:
-    return StorageService() if server_kind == "sync" else AsyncStorageService()
-
-
 @pytest.fixture
 def served(
     storage: BaseStorageService, server_kind: str, registry: CollectorRegistry
