@@ -20,4 +20,4 @@ class AsyncRequestContextServerInterceptor(AsyncHandlerWrappingInterceptor):
     """
 
     def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
-        return ContextScopedHandler.wrap(handler, details.invocation_metadata)
+        return ContextScopedHandler.wrap(handler, details.invocation_metadata, aio=True)

@@ -23,4 +23,4 @@ class RequestContextServerInterceptor(HandlerWrappingInterceptor):
     """
 
     def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
-        return ContextScopedHandler.wrap(handler, details.invocation_metadata)
+        return ContextScopedHandler.wrap(handler, details.invocation_metadata, aio=False)
