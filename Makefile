@@ -22,8 +22,8 @@ protos/%_pb2.py: protos/%.proto $(STAMP)
 	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $<
 
 lint: install
-	$(BIN)/ruff check app tests
-	$(BIN)/ruff format --check app tests
+	$(BIN)/ruff check grpc_request_client app tests
+	$(BIN)/ruff format --check grpc_request_client app tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

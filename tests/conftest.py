@@ -3,14 +3,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Channel.ChannelRegistry import ChannelRegistry
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
+from grpc_request_client import ChannelRegistry, GrpcClient, GrpcRequest, GrpcResponse
 from tests.Support.Certificates import Certificates
 from tests.Support.RunningServer import RunningServer
 
-pytest_plugins = ["app.Contexts.Shared.Infrastructure.Grpc.Testing.pytest_plugin", "pytester"]
+pytest_plugins = ["grpc_request_client.testing.pytest_plugin", "pytester"]
 
 Invoke = Callable[[GrpcClient, GrpcRequest], Awaitable[GrpcResponse]]
 

@@ -1,7 +1,7 @@
 """The import-linter contracts in pyproject.toml hold, and each one can actually fail.
 
-``make lint`` runs them on the real tree. Here each contract is broken on
-purpose in a copy of ``app/`` to prove it is not vacuous: a wildcard that
+``make lint`` runs them on the real tree. Here each contract is broken on purpose in a
+copy of ``app/`` and ``grpc_request_client/`` to prove it is not vacuous: a wildcard that
 matched nothing would keep passing whatever the code did.
 """
 
@@ -15,56 +15,48 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = Path("app/Contexts/Backoffice/Users")
-CLIENT = Path("app/Contexts/Shared/Infrastructure/Grpc/Client")
-CLIENT_PACKAGE = "app.Contexts.Shared.Infrastructure.Grpc.Client"
+LIBRARY = Path("grpc_request_client")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 VIOLATIONS = {
     "domain imports grpc": (USERS / "Domain/User.py", "import grpc"),
-    "shared domain imports protobuf": (
-        Path("app/Contexts/Shared/Domain/Errors/RemoteServiceFailed.py"),
-        "import google.protobuf",
+    "domain imports the library beyond its remote errors": (
+        USERS / "Domain/User.py",
+        "from grpc_request_client.response import GrpcResponse",
     ),
+    "the remote errors import protobuf": (LIBRARY / "remote_errors.py", "import google.protobuf"),
     "application imports infrastructure": (
         USERS / "Application/Find/GetUserQuery.py",
-        "from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId",
+        "from app.Contexts.Backoffice.Users.Infrastructure.UsersModule import UsersModule",
     ),
     "domain imports application": (
         USERS / "Domain/UserFinder.py",
         "from app.Contexts.Backoffice.Users.Application.Find.GetUserQuery import GetUserQuery",
     ),
-    "shared domain imports shared infrastructure": (
-        Path("app/Contexts/Shared/Domain/Errors/RemoteServiceError.py"),
-        "from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId",
-    ),
     "channels import the call engine above them": (
-        CLIENT / "Channel/SharedChannel.py",
-        f"from {CLIENT_PACKAGE}.Call.CallEngine import CallEngine",
+        LIBRARY / "channels.py",
+        "from grpc_request_client.engine import CallEngine",
     ),
     "a response imports the client that makes it": (
-        CLIENT / "GrpcResponse.py",
-        f"from {CLIENT_PACKAGE}.GrpcClient import GrpcClient",
-    ),
-    "two policies import each other": (
-        CLIENT / "BulkheadPolicy.py",
-        f"from {CLIENT_PACKAGE}.RetryPolicy import RetryPolicy",
+        LIBRARY / "response.py",
+        "from grpc_request_client.client import GrpcClient",
     ),
     "an option value imports the settings": (
-        CLIENT / "Options/TimeoutSeconds.py",
-        f"from {CLIENT_PACKAGE}.GrpcClientSettings import GrpcClientSettings",
+        LIBRARY / "options.py",
+        "from grpc_request_client.settings import GrpcClientSettings",
     ),
     "the client imports observability": (
-        CLIENT / "GrpcClient.py",
-        "from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus"
-        ".PrometheusClientMetrics import PrometheusClientMetrics",
+        LIBRARY / "client.py",
+        "from grpc_request_client.prometheus import PrometheusClientMetrics",
     ),
     "a server interceptor imports prometheus_client": (
-        Path("app/Contexts/Shared/Infrastructure/Grpc/Server/PeerAddress.py"),
+        LIBRARY / "server.py",
         "import prometheus_client",
     ),
+    "the client imports opentelemetry": (LIBRARY / "engine.py", "import opentelemetry"),
     "discovery imports the grpc client": (
-        Path("app/Contexts/Shared/Infrastructure/Discovery/ServiceAddress.py"),
-        f"from {CLIENT_PACKAGE}.Errors.GrpcClientError import GrpcClientError",
+        LIBRARY / "discovery.py",
+        "from grpc_request_client.client import GrpcClient",
     ),
 }
 
@@ -83,7 +75,10 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "app", tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("app", "grpc_request_client"):
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 

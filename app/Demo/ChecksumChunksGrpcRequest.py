@@ -1,6 +1,4 @@
-from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
-    StreamingGrpcRequest,
-)
+from grpc_request_client import StreamingGrpcRequest
 
 
 class ChecksumChunksGrpcRequest(StreamingGrpcRequest):

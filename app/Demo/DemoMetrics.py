@@ -8,11 +8,8 @@ from typing import Self
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus import (
-    PrometheusClientMetrics,
-    PrometheusServerInterceptor,
-)
+from grpc_request_client import GrpcClient
+from grpc_request_client.prometheus import PrometheusClientMetrics, PrometheusServerInterceptor
 
 # The series the demo shows, by metric and labels they must carry: GetUser's outcomes, the
 # unknown user as the server saw it too, and the client's own gauges.

@@ -5,8 +5,7 @@ from typing import Any
 import grpc
 
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from grpc_request_client import GrpcClient, RequestContext
 from protos.my_pb2 import MyRequest, MyResponse
 
 

@@ -4,18 +4,13 @@ from collections.abc import Callable
 from time import perf_counter
 
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.UnsupportedGrpcMethod import (
-    UnsupportedGrpcMethod,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
 from app.Demo.DemoMetrics import DemoMetrics
 from app.Demo.DemoServer import DemoServer
 from app.Demo.DemoStreaming import DemoStreaming
 from app.Demo.DemoThreeHops import DemoThreeHops
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
+from grpc_request_client import GrpcClient, GrpcResponse, RequestContext, UnsupportedGrpcMethod
 
 Step = Callable[[GrpcClient], bool]
 

@@ -7,11 +7,6 @@ from typing import Any, Self
 import grpc
 from grpc_health.v1.health import HealthServicer
 
-from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
-    RequestContextServerInterceptor,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioHealth import AioHealth
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
 from app.Demo.DemoAnalyticsService import DemoAnalyticsService
 from app.Demo.DemoMyService import DemoMyService
 from app.Demo.DemoOrderService import DemoOrderService
@@ -20,6 +15,9 @@ from app.Demo.DemoSearchService import DemoSearchService
 from app.Demo.DemoServicer import DemoServicer
 from app.Demo.DemoStorageService import DemoStorageService
 from app.Demo.DemoUserService import DemoUserService
+from grpc_request_client import RequestContextServerInterceptor
+from grpc_request_client.testing import GrpcTestServer
+from grpc_request_client.testing.server import AioHealth
 
 
 class DemoServer:

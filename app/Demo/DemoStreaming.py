@@ -6,13 +6,12 @@ from collections.abc import Callable
 import grpc
 from grpc_health.v1.health_pb2 import HealthCheckResponse
 
-from app.Contexts.Shared.Domain.Errors.RemoteServiceError import RemoteServiceError
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Demo.ChecksumChunksGrpcRequest import ChecksumChunksGrpcRequest
 from app.Demo.DemoServer import DemoServer
 from app.Demo.DownloadObjectGrpcRequest import DownloadObjectGrpcRequest
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.UploadObjectGrpcRequest import UploadObjectGrpcRequest
+from grpc_request_client import GrpcClient, RemoteServiceError
 from protos.storage_pb2 import ObjectChunk
 
 STORAGE = "storage.ObjectStorage"

@@ -8,18 +8,16 @@ from typing import Any
 
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
-    RequestContextServerInterceptor,
-)
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
-from app.Contexts.Shared.Infrastructure.Http.Middleware.RequestContextMiddleware import (
-    RequestContextMiddleware,
-)
 from app.Demo.DemoHopRecorder import IDS, DemoHopRecorder
 from app.Demo.DemoRelayService import DemoRelayService
 from app.Demo.MyGrpcRequest import MyGrpcRequest
+from grpc_request_client import (
+    GrpcClient,
+    RequestContext,
+    RequestContextData,
+    RequestContextMiddleware,
+    RequestContextServerInterceptor,
+)
 
 TRACE_ID = "demo-trace-7f3a9c2e"
 USER_ID = "ada@example.com"

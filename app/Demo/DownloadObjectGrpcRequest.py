@@ -1,4 +1,4 @@
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+from grpc_request_client import BaseGrpcRequest
 from protos.storage_pb2 import DownloadRequest
 
 

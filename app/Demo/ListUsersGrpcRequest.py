@@ -1,4 +1,4 @@
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
+from grpc_request_client import BaseGrpcRequest
 from protos.user_pb2 import ListUsersRequest
 
 

@@ -1,6 +1,4 @@
-from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
-    StreamingGrpcRequest,
-)
+from grpc_request_client import StreamingGrpcRequest
 from protos.storage_pb2 import ObjectChunk
 
 DEFAULT_CHUNK_SIZE = 64 * 1024

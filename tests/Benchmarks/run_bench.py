@@ -87,13 +87,8 @@ from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 from prometheus_client import CollectorRegistry
 
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Call.GrpcCallStage import GrpcCallStage
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Observability.Prometheus import (
-    PrometheusClientMetrics,
-)
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from grpc_request_client import GrpcCallStage, GrpcClient, GrpcResponse, RequestContext
+from grpc_request_client.prometheus import PrometheusClientMetrics
 from protos.storage_pb2 import DownloadRequest, ObjectChunk, UploadResult
 from protos.storage_pb2_grpc import ObjectStorageStub
 from protos.user_pb2 import GetUserRequest, User
@@ -826,9 +821,7 @@ def _otel_groups(target: str, settings: Settings) -> tuple[Group, ...]:
     try:
         # Imported here, not with the rest: the stage may not exist yet, and making one changes
         # how every client in the process reads the request context, so it comes last.
-        from app.Contexts.Shared.Infrastructure.Grpc.Observability.OpenTelemetry import (  # noqa: PLC0415
-            OpenTelemetryClientStage,
-        )
+        from grpc_request_client.otel import OpenTelemetryClientStage  # noqa: PLC0415
     except ImportError as error:
         skipped = f"OpenTelemetryClientStage cannot be imported: {error}"
         return (Group(title, "raw+otel", (), skipped),)

@@ -6,17 +6,18 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from app.Contexts.Shared.Domain.Errors import RemoteRequestInvalid, RemoteResourceNotFound
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
-    RequestMessages,
-    StreamingGrpcRequest,
-)
 from app.Demo.ChecksumChunksGrpcRequest import ChecksumChunksGrpcRequest
 from app.Demo.DemoServer import DemoServer
 from app.Demo.DemoStorageService import SAMPLE_DATA, SAMPLE_KEY
 from app.Demo.DownloadObjectGrpcRequest import DownloadObjectGrpcRequest
 from app.Demo.UploadObjectGrpcRequest import UploadObjectGrpcRequest
+from grpc_request_client import (
+    GrpcClient,
+    RemoteRequestInvalid,
+    RemoteResourceNotFound,
+    StreamingGrpcRequest,
+)
+from grpc_request_client.request import RequestMessages
 from protos.storage_pb2 import ObjectChunk
 
 

@@ -8,10 +8,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientEnvironment import (
-    GrpcClientEnvironment,
-)
+from grpc_request_client import GrpcClientSettings
+from grpc_request_client.registry import GrpcClientEnvironment
 
 DOCS = Path(__file__).parents[2] / "docs"
 

@@ -1,7 +1,7 @@
 import grpc
 import trustme
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Security.TlsSettings import TlsSettings
+from grpc_request_client import TlsSettings
 
 RENAMED_HOST = "users.internal"
 

@@ -1,11 +1,7 @@
 from typing import Any
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import RequestMetadata
-from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
-from app.Contexts.Shared.Infrastructure.Grpc.Client.StreamingGrpcRequest import (
-    RequestMessages,
-    StreamingGrpcRequest,
-)
+from grpc_request_client import RetryPolicy, StreamingGrpcRequest
+from grpc_request_client.request import RequestMessages, RequestMetadata
 from protos import storage_pb2
 
 

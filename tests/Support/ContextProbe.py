@@ -5,8 +5,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
+from grpc_request_client import RequestContext, RequestContextData
 
 SYNC = "probe.Sync"
 ASYNC = "probe.Async"

@@ -1,8 +1,7 @@
 from typing import Any
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import RequestMetadata
-from app.Contexts.Shared.Infrastructure.Grpc.Client.RetryPolicy import RetryPolicy
+from grpc_request_client import BaseGrpcRequest, RetryPolicy
+from grpc_request_client.request import RequestMetadata
 from protos import storage_pb2
 
 

@@ -1,6 +1,6 @@
 import asyncio
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.Clock import Clock
+from grpc_request_client.resilience import Clock
 
 
 class FakeClock(Clock):

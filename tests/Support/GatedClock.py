@@ -1,6 +1,6 @@
 import threading
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Resilience.SystemClock import SystemClock
+from grpc_request_client.resilience import SystemClock
 
 
 class GatedClock(SystemClock):

@@ -3,9 +3,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.RecordedCall import RecordedCall
+from grpc_request_client import GrpcResponse
+from grpc_request_client.testing import FakeGrpcClient, RecordedCall
 from protos import user_pb2
 from tests.Support.ScriptedRequest import ScriptedRequest
 

@@ -5,10 +5,8 @@ from contextlib import asynccontextmanager
 import grpc
 import grpc.aio
 
-from app.Contexts.Shared.Infrastructure.Grpc.Server.AsyncRequestContextServerInterceptor import (
+from grpc_request_client import (
     AsyncRequestContextServerInterceptor,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Server.RequestContextServerInterceptor import (
     RequestContextServerInterceptor,
 )
 

@@ -5,8 +5,8 @@ import grpc
 import grpc.aio
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContextData import RequestContextData
-from app.Contexts.Shared.Infrastructure.Http.Context.TraceId import TraceId
+from grpc_request_client import RequestContextData
+from grpc_request_client.context import TraceId
 from tests.Support.ProbeServer import ProbeServer
 
 IDS = (("x-trace-id", "trace-in-0001"), ("user-id", "ada"), ("correlation-id", "corr-in-0001"))

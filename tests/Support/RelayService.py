@@ -2,8 +2,7 @@ import threading
 
 import grpc
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Http.Context.RequestContext import RequestContext
+from grpc_request_client import GrpcClient, RequestContext
 from protos.my_pb2 import MyRequest, MyResponse
 from tests.Support.ScriptedRequest import ScriptedRequest
 

@@ -5,8 +5,8 @@ from contextlib import contextmanager
 import grpc
 from grpc_health.v1.health import HealthServicer
 
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.AioHealth import AioHealth
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.GrpcTestServer import GrpcTestServer
+from grpc_request_client.testing import GrpcTestServer
+from grpc_request_client.testing.server import AioHealth
 from tests.Support.RecordingUserService import RecordingUserService
 
 

@@ -2,8 +2,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import RequestMetadata
+from grpc_request_client import BaseGrpcRequest
+from grpc_request_client.request import RequestMetadata
 from protos import user_pb2
 
 

@@ -2,11 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.AsyncGrpcStream import AsyncGrpcStream
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcStream import GrpcStream
+from grpc_request_client import AsyncGrpcStream, GrpcClient, GrpcRequest, GrpcResponse, GrpcStream
 
 Stream = GrpcStream | AsyncGrpcStream
 

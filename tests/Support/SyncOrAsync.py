@@ -1,9 +1,4 @@
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcRequest import GrpcRequest
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcResponse import GrpcResponse
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Health.HealthCheckResult import (
-    HealthCheckResult,
-)
+from grpc_request_client import GrpcClient, GrpcRequest, GrpcResponse, HealthCheckResult
 
 
 class SyncOrAsync:

@@ -1,0 +1,1 @@
+"""The shared kernel: what every bounded context of this service uses."""

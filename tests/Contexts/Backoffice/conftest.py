@@ -2,8 +2,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
 from app.Demo.DemoServer import DemoServer
+from grpc_request_client import GrpcClient
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Shared adapters: the gRPC client library, wrapped at the import paths this service uses."""

@@ -13,19 +13,15 @@ from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GrpcUserFinder import Grp
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.UserGrpcService import UserGrpcService
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.UsersGrpcClient import UsersGrpcClient
 from app.Contexts.Backoffice.Users.Infrastructure.UsersModule import UsersModule
-from app.Contexts.Shared.Domain.Errors.RemoteServiceTimeout import RemoteServiceTimeout
-from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Errors.GrpcClientClosed import (
-    GrpcClientClosed,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClientSettings import GrpcClientSettings
-from app.Contexts.Shared.Infrastructure.Grpc.Client.Registry.GrpcClientRegistry import (
-    GrpcClientRegistry,
-)
-from app.Contexts.Shared.Infrastructure.Grpc.Injection.GrpcClientsModule import (
-    GrpcClientsModule,
-)
 from app.Demo.DemoServer import DemoServer
+from grpc_request_client import (
+    GrpcClientClosed,
+    GrpcClientRegistry,
+    GrpcClientSettings,
+    GrpcClientsModule,
+    RemoteServiceTimeout,
+    RemoteServiceUnavailable,
+)
 
 
 def _container(target: str, *, timeout: float = 2.0) -> Injector:

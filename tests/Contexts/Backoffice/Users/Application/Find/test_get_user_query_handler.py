@@ -7,7 +7,7 @@ from app.Contexts.Backoffice.Users.Application.Find.GetUserQueryHandler import (
 from app.Contexts.Backoffice.Users.Domain.User import User
 from app.Contexts.Backoffice.Users.Domain.UserFinder import UserFinder
 from app.Contexts.Backoffice.Users.Domain.UserNotFound import UserNotFound
-from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
+from grpc_request_client import RemoteServiceUnavailable
 
 ADA = User(id="1", name="Ada", email="ada@example.com", created_at="2024-01-01")
 

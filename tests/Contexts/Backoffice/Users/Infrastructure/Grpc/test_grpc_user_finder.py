@@ -3,18 +3,16 @@ import pytest
 
 from app.Contexts.Backoffice.Users.Domain.User import User
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GrpcUserFinder import GrpcUserFinder
-from app.Contexts.Shared.Domain.Errors.RemoteServiceError import RemoteServiceError
-from app.Contexts.Shared.Domain.Errors.RemoteServiceFailed import RemoteServiceFailed
-from app.Contexts.Shared.Domain.Errors.RemoteServicePermissionDenied import (
+from grpc_request_client import (
+    GrpcClient,
+    RemoteServiceError,
+    RemoteServiceFailed,
     RemoteServicePermissionDenied,
-)
-from app.Contexts.Shared.Domain.Errors.RemoteServiceTimeout import RemoteServiceTimeout
-from app.Contexts.Shared.Domain.Errors.RemoteServiceUnauthenticated import (
+    RemoteServiceTimeout,
     RemoteServiceUnauthenticated,
+    RemoteServiceUnavailable,
 )
-from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from grpc_request_client.testing import FakeGrpcClient
 
 
 def test_a_known_user_comes_back_as_the_domains_user(users_client: GrpcClient) -> None:

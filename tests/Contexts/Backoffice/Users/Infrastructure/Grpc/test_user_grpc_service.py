@@ -3,11 +3,13 @@ import pytest
 
 from app.Contexts.Backoffice.Users.Domain.UserNotFound import UserNotFound
 from app.Contexts.Backoffice.Users.Infrastructure.Grpc.UserGrpcService import UserGrpcService
-from app.Contexts.Shared.Domain.Errors.RemoteRequestInvalid import RemoteRequestInvalid
-from app.Contexts.Shared.Domain.Errors.RemoteResourceConflict import RemoteResourceConflict
-from app.Contexts.Shared.Domain.Errors.RemoteServiceUnavailable import RemoteServiceUnavailable
-from app.Contexts.Shared.Infrastructure.Grpc.Client.GrpcClient import GrpcClient
-from app.Contexts.Shared.Infrastructure.Grpc.Testing.FakeGrpcClient import FakeGrpcClient
+from grpc_request_client import (
+    GrpcClient,
+    RemoteRequestInvalid,
+    RemoteResourceConflict,
+    RemoteServiceUnavailable,
+)
+from grpc_request_client.testing import FakeGrpcClient
 from protos.user_pb2 import User
 
 

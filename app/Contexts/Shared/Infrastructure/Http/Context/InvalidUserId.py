@@ -1,8 +1,0 @@
-class InvalidUserId(ValueError):
-    """Code opened a context with a user id that could not travel as gRPC metadata."""
-
-    def __init__(self, user_id: object) -> None:
-        super().__init__(
-            f"user id {user_id!r} cannot travel as gRPC metadata: an id given in code "
-            "must be a non-empty str of printable ASCII, with no space at either end"
-        )

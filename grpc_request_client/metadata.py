@@ -1,0 +1,466 @@
+"""Metadata: checked pairs, the ids sent on every call, size limits, and redaction of secrets."""
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from typing import cast
+
+from grpc_request_client.context import CorrelationId, RequestContextData, TraceId
+from grpc_request_client.errors import InvalidGrpcMetadata, InvalidGrpcRequest
+from grpc_request_client.request import MetadataValue, RequestMetadata
+from grpc_request_client.security import BearerToken
+
+REDACTED = "[redacted]"
+_WORD = re.compile(r"[a-z0-9]+")
+# Credentials by themselves, matched as whole words: short enough to be parts of ordinary
+# words (``pass`` in ``passenger``, ``otp`` in ``footprint``, ``sig`` in ``signal``).
+_WORDS = frozenset(
+    {
+        *("pass", "pin", "otp", "totp", "hotp", "mfa"),
+        *("sig", "sid", "cred", "creds", "dsn", "sas", "connstr"),
+    }
+)
+# Fragments that name a credential wherever they appear in a word, so run-together names
+# (``xauthtoken``, ``sessionid``, ``dbpassword``) are caught as well as separated ones.
+# ``auth`` spares ``author`` and ``authority`` (the ``:authority`` of a call is a host name)
+# but not ``authorization``.
+_FRAGMENTS = re.compile(
+    r"token|secret|passw|passphrase|passcode|credential|cookie|session|jwt|bearer|saml"
+    r"|csrf|xsrf|signature|hmac|pwd|sessid|presigned|auth(?!or(?!i[sz]))"
+)
+# Nouns that are credentials when the word before names what they open: connection
+# strings and database URLs carry passwords, signed URLs grant access, one-time codes log in.
+_QUALIFIED = {
+    "string": frozenset({"connection", "conn"}),
+    "url": frozenset({"database", "db", "jdbc", "redis", "mongodb", "postgres", "amqp", "signed"}),
+    "uri": frozenset({"database", "db", "jdbc", "redis", "mongodb", "postgres", "amqp", "signed"}),
+    "code": frozenset({"2fa", "access", "recovery", "verification", "reset", "security"}),
+}
+# A word that is, or ends in, ``key`` is a key: hidden unless what qualifies it (the word
+# before, or the start of a run-together word) names one that is never a credential.
+_SECRET_KEY_WORD = re.compile(r"(?P<qualifier>[a-z0-9]*?)keys?")
+_ORDINARY_KEYS = frozenset(
+    {
+        *("idempotency", "dedup", "deduplication", "cache", "partition", "routing"),
+        *("sort", "shard", "primary", "foreign", "public", "object"),
+    }
+)
+
+
+class SensitiveMetadata:
+    """The one rule deciding which values may be shown, by the name they are stored under.
+
+    Applied to metadata keys (logs, ``GrpcMetadata``'s repr), channel option names
+    (``GrpcClientSettings``' repr) and message field names (``RecordedCall``'s repr).
+    A name is split into words on anything but ``a-z`` and ``0-9`` after lowercasing
+    (``x-api-key`` is ``x``, ``api``, ``key``), and is sensitive when a word
+
+    - contains a credential fragment: ``token``, ``secret``, ``passw`` (password,
+      passwd), ``passphrase``, ``passcode``, ``credential``, ``cookie``, ``session``,
+      ``jwt``, ``bearer``, ``saml``, ``csrf``, ``xsrf``, ``signature``, ``hmac``,
+      ``pwd``, or ``auth`` (authorization, x-auth, oauth; not author or authority);
+    - is a short credential word: ``pass``, ``pin``, ``otp``, ``totp``,
+      ``hotp``, ``mfa``, ``sig``, ``sid``, ``cred``, ``creds``, ``dsn``, ``sas``,
+      ``connstr`` (or contains ``sessid``, as ``phpsessid``, or ``presigned``);
+    - is a noun the word before makes a credential: a ``connection string``, a
+      database, ``jdbc``, ``redis``... or ``signed`` ``url``/``uri``, an access,
+      recovery, verification, reset, security or ``2fa`` ``code``;
+    - is or ends in ``key``/``keys`` (``x-api-key``, ``apikey``, ``accesskey``,
+      ``x-private-key``), unless the word before it, or its own start, is one of
+      ``idempotency``, ``dedup``, ``deduplication``, ``cache``, ``partition``,
+      ``routing``, ``sort``, ``shard``, ``primary``, ``foreign``, ``public``,
+      ``object``: keys that never open anything.
+
+    It errs towards hiding, because a hidden debug value costs a minute and a leaked
+    token an incident: ``x-authenticated-userid`` or ``monkey`` are hidden too. Drawn
+    from sentry-python's ``DEFAULT_DENYLIST`` (``sentry_sdk/scrubber.py``, itself from
+    Sentry Relay: password, passwd, secret, api_key, auth, credentials, mysql_pwd,
+    private_key, token, session, csrf/xsrf, cookie, authorization, connect.sid),
+    detect-secrets' keyword list (``detect_secrets/plugins/keyword.py``: pass, pwd,
+    privkey, client_key, account_key...) and the OWASP Logging Cheat Sheet's "data to
+    exclude" (session ids, access tokens, passwords, connection strings, keys).
+    """
+
+    @staticmethod
+    @lru_cache(maxsize=512)
+    def is_sensitive(name: str) -> bool:
+        """Whether values stored under ``name`` (any case) must not be shown."""
+        words = _WORD.findall(name.lower())
+        return any(
+            SensitiveMetadata._names_a_credential(word, words[index - 1] if index else "")
+            for index, word in enumerate(words)
+        )
+
+    @staticmethod
+    def redact(pairs: Iterable[tuple[str, object]]) -> tuple[tuple[str, object], ...]:
+        """The pairs with each sensitive key's value replaced by ``[redacted]``."""
+        return tuple(
+            (key, REDACTED if SensitiveMetadata.is_sensitive(key) else value)
+            for key, value in pairs
+        )
+
+    @staticmethod
+    def _names_a_credential(word: str, previous: str) -> bool:
+        if word in _WORDS or _FRAGMENTS.search(word):
+            return True
+        if previous in _QUALIFIED.get(word, ()):
+            return True
+        key = _SECRET_KEY_WORD.fullmatch(word)
+        return key is not None and (key["qualifier"] or previous) not in _ORDINARY_KEYS
+
+
+MetadataPairs = tuple[tuple[str, MetadataValue], ...]
+
+
+class GrpcMetadata(Mapping[str, MetadataValue]):
+    """Read-only metadata that keeps every value of a repeated key.
+
+    gRPC metadata is a list of pairs, not a dict: a server may send a key twice.
+    ``metadata["k"]`` gives the first value, as ``grpc.aio.Metadata`` does;
+    ``get_all("k")`` gives them all and ``pairs()`` the list as received. The
+    repr shows every pair but a credential's value (``SensitiveMetadata``).
+    Anything but ``(str, str | bytes)`` pairs raises ``InvalidGrpcMetadata``
+    (a dict is refused: iterating one gives its keys, which would split into
+    pairs of letters), never repeating a value, where credentials travel.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, MetadataValue]] = ()) -> None:
+        self._pairs: MetadataPairs = _checked(pairs)
+
+    def __getitem__(self, key: str) -> MetadataValue:
+        for candidate, value in self._pairs:
+            if candidate == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key for key, _ in self._pairs))
+
+    def __len__(self) -> int:
+        return len({key for key, _ in self._pairs})
+
+    def get_all(self, key: str) -> tuple[MetadataValue, ...]:
+        return tuple(value for candidate, value in self._pairs if candidate == key)
+
+    def pairs(self) -> MetadataPairs:
+        return self._pairs
+
+    def __repr__(self) -> str:
+        return f"GrpcMetadata({list(SensitiveMetadata.redact(self._pairs))!r})"
+
+
+def _checked(pairs: object) -> MetadataPairs:
+    if isinstance(pairs, Mapping | str | bytes) or not isinstance(pairs, Iterable):
+        raise InvalidGrpcMetadata(
+            f"<{type(pairs).__name__}>", "metadata must be (key, value) pairs, such as a list"
+        )
+    checked = tuple(pairs)
+    for pair in checked:
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise InvalidGrpcMetadata(
+                f"<{type(pair).__name__}>", "each item must be a (key, value) pair"
+            )
+        key, value = pair
+        if not isinstance(key, str) or not isinstance(value, str | bytes):
+            raise InvalidGrpcMetadata(
+                key if isinstance(key, str) else f"<{type(key).__name__}>",
+                f"keys must be str and values str or bytes, got a {type(value).__name__} value",
+            )
+    return tuple((key, value) for key, value in checked)
+
+
+# What grpc-core counts per header (hpack_constants.h kEntryOverhead; RFC 7541 section 4.1).
+ENTRY_OVERHEAD = 32
+# grpc-core's default limit on the headers of a request a server accepts
+# (DEFAULT_MAX_HEADER_LIST_SIZE_SOFT_LIMIT in src/core/call/metadata_info.h): above it the
+# server refuses at random, and always from the 16 KiB hard limit on.
+GRPC_DEFAULT_LIMIT = 8 * 1024
+# Left for the headers grpc adds itself (:path, :authority, user-agent, te, content-type,
+# grpc-timeout, grpc-accept-encoding...): 470-560 bytes by the same count, measured with
+# grpcio 1.85 for ordinary method paths and targets.
+RESERVED_FOR_GRPC = 1024
+MAX_METADATA_BYTES = GRPC_DEFAULT_LIMIT - RESERVED_FOR_GRPC
+_AUTHORIZATION = "authorization"
+_BEARER = "Bearer "
+
+
+class MetadataSize:
+    """Refuses metadata a server would refuse for its size, counting it as grpc-core does.
+
+    A gRPC server's HPACK parser (``hpack_parser.cc``) adds up each header as
+    the length of its key, plus the length of its value as sent (a ``-bin``
+    value in base64), plus 32 bytes, and refuses the request above its limit
+    (``grpc.max_metadata_size``, 8 KiB by default) with an error that names no
+    key. The request's pairs, the ids the client adds and a fixed bearer token
+    must fit in ``MAX_METADATA_BYTES`` (7168 bytes): grpc's default less 1 KiB
+    for grpc's own headers. A server configured for more is still held to the
+    default. ``OutgoingMetadata`` adds a call's pairs up by this count, on every
+    call, and raises ``too_big`` when they do not fit.
+    """
+
+    @staticmethod
+    def of_bearer_token(token: BearerToken | None) -> int:
+        """The bytes of ``authorization: Bearer <token>`` for a fixed token; 0 for a provider.
+
+        A provider's token is only known on grpc's threads as the call is sent, so
+        it is not counted.
+        """
+        if token is None or not isinstance(token.source, str):
+            return 0
+        return len(_AUTHORIZATION) + len(_BEARER) + len(token.source) + ENTRY_OVERHEAD
+
+    @staticmethod
+    def of(key: str, value: MetadataValue) -> int:
+        """The bytes grpc-core counts for one pair."""
+        sent = len(value) if isinstance(value, str) else MetadataSize.base64_length(value)
+        return len(key) + sent + ENTRY_OVERHEAD
+
+    @staticmethod
+    def too_big(pairs: MetadataPairs, total: int, credentials: int) -> InvalidGrpcMetadata:
+        """The error for ``pairs`` of ``total`` bytes, ``credentials`` of them a bearer token's."""
+        key, value = max(pairs, key=lambda pair: MetadataSize.of(*pair))
+        token = f" ({credentials} of them the bearer token's)" if credentials else ""
+        return InvalidGrpcMetadata(
+            key,
+            f"the call's metadata would be {total} bytes{token}, over the "
+            f"{MAX_METADATA_BYTES} bytes a grpc server takes by default, and this key is the "
+            f"largest at {MetadataSize.of(key, value)} bytes (a pair counts its key, its value, "
+            f"base64 under -bin, and {ENTRY_OVERHEAD}; the ids the client adds count too)",
+        )
+
+    @staticmethod
+    def base64_length(value: bytes) -> int:
+        """The length of ``value`` in base64, as grpc sends a ``-bin`` value."""
+        return (len(value) + 2) // 3 * 4
+
+
+TRACE_ID_KEY = "x-trace-id"
+USER_ID_KEY = "user-id"
+CORRELATION_ID_KEY = "correlation-id"
+REQUEST_ID_KEY = "request-id"
+_ID_KEYS = frozenset({TRACE_ID_KEY, USER_ID_KEY, CORRELATION_ID_KEY, REQUEST_ID_KEY})
+_METADATA_KEY = re.compile(r"[0-9a-z_.\-]+")
+_KNOWN_GOOD_KEYS_LIMIT = 1024
+_OWNED = "gRPC sets this HTTP/2 header itself; grpc-core drops or replaces the value"
+_FORBIDDEN = "a connection-specific header HTTP/2 forbids (RFC 9113, 8.2.2); proxies refuse it"
+# gRPC's own request headers (PROTOCOL-HTTP2.md) and HTTP/2's forbidden ones.
+_HTTP_HEADERS = {
+    "te": _OWNED,
+    "content-type": _OWNED,
+    "content-length": _OWNED,
+    "user-agent": _OWNED + " (set the client's user_agent= option instead)",
+    "host": _OWNED,
+    "connection": _FORBIDDEN,
+    "transfer-encoding": _FORBIDDEN,
+    "upgrade": _FORBIDDEN,
+    "keep-alive": _FORBIDDEN,
+    "proxy-connection": _FORBIDDEN,
+}
+
+
+class OutgoingMetadata:
+    """Turns a request's metadata into what goes on the wire, refusing what gRPC would.
+
+    grpc-core rejects or silently drops bad keys and values, and the failure then
+    shows up far from its cause; checking here names the key before anything is
+    sent. Valid keys are remembered (they are nearly always the same handful) so
+    the check costs a set lookup on the hot path.
+
+    The ids go after the request's own pairs: ``x-trace-id`` and
+    ``correlation-id`` from the context (with no context, fresh ones, so a call
+    is never untraced), ``user-id`` when the context has a user, and a fresh
+    ``request-id``. A request that sets one of these keys itself keeps its own
+    value, and the ids returned are the ones sent. What is sent must fit in
+    what a server takes by default (``MetadataSize`` counts as grpc-core does).
+
+    The request id names one logical call: a UUID4 in hex, made once per call
+    before its first attempt and sent unchanged on every retry of it. It
+    identifies the call the caller made, not each trip over the wire, so a
+    server that sees the same request id twice knows it is a retry (and can
+    answer it from what it did the first time).
+    """
+
+    _known_good_keys: set[str] = set()
+
+    @classmethod
+    def build(
+        cls, declared: RequestMetadata | None, context: RequestContextData, credentials: int = 0
+    ) -> tuple[MetadataPairs, str, str, str]:
+        """The pairs to send, then the trace, correlation and request ids among them.
+
+        ``declared`` is what the request's ``metadata()`` returned, ``None`` for
+        a request that keeps ``GrpcRequest``'s (no pairs of its own).
+
+        ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
+        """
+        trace_id = context.trace_id or TraceId.generate()
+        correlation_id = context.correlation_id or CorrelationId.generate()
+        request_id = TraceId.generate()
+        ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
+        if declared is None or (not declared and isinstance(declared, Mapping)):
+            cls._fit(ids, credentials)
+            return ids, trace_id, correlation_id, request_id
+        pairs, own = cls._declared(declared)
+        if not own:
+            pairs = (*pairs, *ids)
+            cls._fit(pairs, credentials)
+            return pairs, trace_id, correlation_id, request_id
+        pairs = (*pairs, *(pair for pair in ids if pair[0] not in own))
+        cls._fit(pairs, credentials)
+        return (
+            pairs,
+            own.get(TRACE_ID_KEY, trace_id),
+            own.get(CORRELATION_ID_KEY, correlation_id),
+            own.get(REQUEST_ID_KEY, request_id),
+        )
+
+    @classmethod
+    def rewritten(
+        cls, declared: RequestMetadata, credentials: int = 0, sent: MetadataPairs = ()
+    ) -> tuple[MetadataPairs, str, str, str]:
+        """Pairs a ``GrpcCallStage`` sends instead, checked as a request's own, and their ids.
+
+        Taken as a request's ``metadata()`` is (a mapping or ``(key, value)``
+        pairs; a ``None`` value drops its key), and every key, value and the
+        total size checked: ``InvalidGrpcMetadata`` names the first bad key, or
+        the largest one when the whole is too big. The trace, correlation and
+        request ids returned are those among the pairs, ``""`` for one the
+        stage dropped, so a log event names what was sent. ``sent`` are the
+        pairs the stage was given, checked already: a stage that keeps some of
+        them as they are (the same tuple objects) and adds a few has only those
+        few checked again.
+        """
+        quick = cls._kept_and_added(declared, sent) if sent and type(declared) is tuple else None
+        pairs, own = cls._declared(declared) if quick is None else quick
+        cls._fit(pairs, credentials)
+        return (
+            pairs,
+            own.get(TRACE_ID_KEY, ""),
+            own.get(CORRELATION_ID_KEY, ""),
+            own.get(REQUEST_ID_KEY, ""),
+        )
+
+    @staticmethod
+    def _fit(pairs: MetadataPairs, credentials: int) -> None:
+        """Raise ``InvalidGrpcMetadata`` naming the largest key when ``pairs`` are too big.
+
+        Counted as ``MetadataSize`` says, inline: every call pays for it.
+        """
+        total = credentials + ENTRY_OVERHEAD * len(pairs)
+        for key, value in pairs:
+            total += len(key) + (
+                len(value) if isinstance(value, str) else MetadataSize.base64_length(value)
+            )
+        if total > MAX_METADATA_BYTES:
+            raise MetadataSize.too_big(pairs, total, credentials)
+
+    @staticmethod
+    def _ids(
+        trace_id: str, user_id: str | None, correlation_id: str, request_id: str
+    ) -> MetadataPairs:
+        if user_id is None:
+            return (
+                (TRACE_ID_KEY, trace_id),
+                (CORRELATION_ID_KEY, correlation_id),
+                (REQUEST_ID_KEY, request_id),
+            )
+        return (
+            (TRACE_ID_KEY, trace_id),
+            (USER_ID_KEY, user_id),
+            (CORRELATION_ID_KEY, correlation_id),
+            (REQUEST_ID_KEY, request_id),
+        )
+
+    @classmethod
+    def _kept_and_added(
+        cls, declared: tuple[object, ...], sent: MetadataPairs
+    ) -> tuple[MetadataPairs, dict[str, str]] | None:
+        """A stage's tuple of pairs, those it kept from ``sent`` unchecked; ``None``: the long way.
+
+        The long way is for anything but ``(key, value)`` tuples among the pairs
+        added, and for a ``None`` value (which drops its key).
+        """
+        already = {id(pair) for pair in sent}
+        added = [item for item in declared if id(item) not in already]
+        if not all(type(item) is tuple for item in added):
+            return None
+        pairs, _ = cls._declared(added)  # type: ignore[arg-type]  # pairs: checked there
+        if len(pairs) != len(added):
+            return None
+        checked = cast("MetadataPairs", declared)  # every pair: checked now, or kept
+        own: dict[str, str] = {}
+        for key, value in checked:
+            if key in _ID_KEYS and isinstance(value, str):
+                own.setdefault(key, value)
+        return checked, own
+
+    @classmethod
+    def _declared(cls, declared: RequestMetadata) -> tuple[MetadataPairs, dict[str, str]]:
+        """The request's own pairs, checked, and the ids it set itself."""
+        pairs: list[tuple[str, MetadataValue]] = []
+        own: dict[str, str] = {}
+        for key, value in cls._items(declared):
+            if value is None:
+                continue
+            cls._check(key, value)
+            if key in _ID_KEYS and isinstance(value, str):
+                own.setdefault(key, value)
+            pairs.append((key, value))
+        return tuple(pairs), own
+
+    @staticmethod
+    def _items(declared: RequestMetadata) -> Iterable[tuple[str, MetadataValue | None]]:
+        """The ``(key, value)`` items; ``InvalidGrpcRequest`` for anything else.
+
+        A str or a list of two-letter strs would otherwise unpack into pairs of
+        letters and be sent as metadata nobody wrote.
+        """
+        if isinstance(declared, Mapping):
+            return declared.items()
+        if isinstance(declared, str | bytes) or not isinstance(declared, Iterable):
+            raise InvalidGrpcRequest(
+                "metadata() must return a mapping or (key, value) pairs, "
+                f"got {type(declared).__name__}"
+            )
+        items = list(declared)
+        for item in items:
+            if not (isinstance(item, tuple | list) and len(item) == 2):
+                raise InvalidGrpcRequest(
+                    "metadata() must return a mapping or (key, value) pairs, "
+                    f"got an item that is a {type(item).__name__}"
+                )
+        return items
+
+    @classmethod
+    def _check(cls, key: str, value: MetadataValue) -> None:
+        if type(key) is not str or key not in cls._known_good_keys:
+            cls._check_key(key)
+        if key.endswith("-bin"):
+            if not isinstance(value, bytes):
+                raise InvalidGrpcMetadata(key, "keys ending in -bin take bytes values")
+        elif not isinstance(value, str):
+            raise InvalidGrpcMetadata(
+                key,
+                f"values must be str (bytes only under -bin keys), got {type(value).__name__}",
+            )
+        elif not (value.isascii() and value.isprintable()):
+            raise InvalidGrpcMetadata(
+                key, "values must be printable ASCII; send other data under a key ending in -bin"
+            )
+
+    @classmethod
+    def _check_key(cls, key: object) -> None:
+        if not isinstance(key, str):
+            raise InvalidGrpcMetadata(repr(key), f"keys must be str, got {type(key).__name__}")
+        if not _METADATA_KEY.fullmatch(key):
+            if _METADATA_KEY.fullmatch(key.lower()):
+                raise InvalidGrpcMetadata(key, f"keys must be lowercase: use {key.lower()!r}")
+            raise InvalidGrpcMetadata(key, "keys may only contain a-z, 0-9, '-', '_' and '.'")
+        if key.startswith("grpc-"):
+            raise InvalidGrpcMetadata(key, "the 'grpc-' prefix is reserved for gRPC itself")
+        if key in _HTTP_HEADERS:
+            raise InvalidGrpcMetadata(key, _HTTP_HEADERS[key])
+        if len(cls._known_good_keys) < _KNOWN_GOOD_KEYS_LIMIT:
+            cls._known_good_keys.add(key)

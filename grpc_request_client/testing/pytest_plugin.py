@@ -1,0 +1,46 @@
+"""pytest fixtures for code that calls gRPC services through ``GrpcClient``.
+
+Load them from the ``conftest.py`` at the root of your tests::
+
+    pytest_plugins = ["grpc_request_client.testing.pytest_plugin"]
+
+A module of fixtures rather than a class, so it is named as pytest plugins are.
+Everything a fixture opens is closed at teardown, even when the test fails.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from grpc_request_client.testing.fake import FakeGrpcClient
+from grpc_request_client.testing.server import GrpcTestServer
+
+StartGrpcTestServer = Callable[..., GrpcTestServer]
+
+
+@pytest.fixture
+def fake_grpc_client() -> Iterator[FakeGrpcClient]:
+    """A ``FakeGrpcClient`` with nothing scripted yet."""
+    with FakeGrpcClient() as fake:
+        yield fake
+
+
+@pytest.fixture
+def grpc_test_server() -> Iterator[StartGrpcTestServer]:
+    """``GrpcTestServer.start``, with every server it started stopped after the test.
+
+    ``server = grpc_test_server(MyUserService(), interceptors=[...])`` takes
+    what ``GrpcTestServer.start`` takes; a test may start several. A servicer
+    of ``async def`` methods is served by grpc.aio on a thread and loop of its
+    own, in a sync test or an async one alike: ``grpc_test_server(MyAioService())``.
+    Each is stopped, its calls in flight cancelled and its threads joined, before
+    the next test.
+    """
+    with ExitStack() as started:
+
+        def start(*servicers: object, **options: Any) -> GrpcTestServer:
+            return started.enter_context(GrpcTestServer.start(*servicers, **options))
+
+        yield start
