@@ -115,8 +115,13 @@ async def test_a_stream_the_client_leaves_ends_cancelled_on_the_server(
     telemetry: Telemetry,
     stream_side: StreamSide,
 ) -> None:
-    await stream_side.read_some(stream_side.open(client, DownloadRequest(chunks=50)), 1)
-    storage.wait_for_cancelled(timeout=5.0)
+    # 20 ms between chunks: the server is still sending when the client leaves, so the end it
+    # sees is the client's cancel, never a stream it had already finished writing.
+    slow = DownloadRequest(chunks=50, metadata={"delay-ms": "20"})
+    await stream_side.read_some(stream_side.open(client, slow), 1)
+    record = storage.wait_for_cancelled(timeout=5.0)
+
+    assert record.sent < 50
 
     server_span = telemetry.span(SpanKind.SERVER)
     assert Telemetry.attributes(server_span)["rpc.status_code"] == "CANCELLED"
