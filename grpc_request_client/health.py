@@ -94,8 +94,8 @@ _FAILED = MappingProxyType(
 class HealthCheckResult:
     """The outcome of one health check, as a value: whatever the server did, nothing is raised.
 
-    ``status`` is what to branch on, or the result itself as a bool (the seed's
-    ``check_health() -> bool``); ``code`` and ``details`` are the call's own,
+    ``status`` is what to branch on, or the result itself as a bool (``if not
+    client.check_health():``); ``code`` and ``details`` are the call's own,
     kept for logs and for the cases ``status`` folds together (UNKNOWN covers a
     server that said UNKNOWN and, say, PERMISSION_DENIED alike).
     """

@@ -232,7 +232,7 @@ class GrpcInvocationFactory:
             inherited = self._inherited[type(request)] = _inherited(type(request))
         if _SENDS_MESSAGES in inherited:
             return self._streaming(request, inherited, now, streams, blocking)  # type: ignore[arg-type]
-        message = request.message()  # first: the seed's requests import their *_pb2 module in it
+        message = request.message()  # first: a request may import its *_pb2 module in it
         method = self._method(request, "response_class" in inherited)
         if method.kind != "unary":
             self._check_kind(method, streams, one_message=True)

@@ -1,7 +1,7 @@
 """The docs' tables of settings against the declaration: a new option fails here until documented.
 
-docs/configuration.md lists every environment variable; the guide's "Channel settings"
-table every keyword of ``GrpcClient`` beyond its own.
+docs/configuration.md lists every environment variable, and in its "Client options" table
+every keyword of ``GrpcClient`` beyond its own.
 """
 
 import dataclasses
@@ -34,8 +34,8 @@ def test_every_declared_variable_is_documented_once_and_nothing_else_is() -> Non
     assert len(documented) == len(set(documented))
 
 
-def test_every_option_of_the_client_is_in_the_guide_s_table_of_channel_settings() -> None:
-    documented = _documented("guide.md", "| argument | meaning |")
+def test_every_option_of_the_client_is_in_the_table_of_client_options() -> None:
+    documented = _documented("configuration.md", "| argument | meaning |")
     options = [field.name for field in dataclasses.fields(GrpcClientSettings)][1:]
 
     assert sorted(documented) == sorted(options)

@@ -1,9 +1,10 @@
-"""Runs every ```python block in docs/ against an embedded DemoServer.
+"""Runs every ```python block of the docs against an embedded DemoServer.
 
-The docs promise their examples work, so each block is executed as written, in a
-fresh namespace, with one change: quoted ``host:50051`` addresses (the seed's
-``"localhost:50051"``, ``"catalog-service:50051"``...) become the DemoServer's
-address. Blocks with a top-level ``await`` run in an event loop, as in
+The pages are docs/*.md, README.md and tests/Docs/spec_examples.md (the examples of the
+specification the service template follows). The docs promise their examples work, so
+each block is executed as written, in a fresh namespace, with one change: quoted
+``host:50051`` addresses (``"localhost:50051"``, ``"catalog-service:50051"``...) become
+the DemoServer's address. Blocks with a top-level ``await`` run in an event loop, as in
 ``python -m asyncio``. Markdown comments on the lines right above a fence say
 what to check:
 
@@ -27,7 +28,12 @@ import pytest
 
 from app.Demo.DemoServer import DemoServer
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "README.md",
+    Path(__file__).resolve().parent / "spec_examples.md",
+]
 EXPECTED_NOT_RUN = 1
 _OPENING = re.compile(r"^```python\s*$")
 _CLOSING = re.compile(r"^```\s*$")
@@ -79,7 +85,7 @@ def _blocks_in(path: Path) -> Iterator[DocBlock]:
 
 
 def _all_blocks() -> list[DocBlock]:
-    return [block for path in sorted(DOCS.glob("*.md")) for block in _blocks_in(path)]
+    return [block for path in PAGES for block in _blocks_in(path)]
 
 
 BLOCKS = _all_blocks()

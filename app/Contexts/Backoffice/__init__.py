@@ -2,7 +2,7 @@
 
 It shows the layout this library is meant for. ``Users/Domain`` holds the port
 (``UserFinder``) and what it returns, ``Users/Application`` the query handler that
-depends on the port only, and ``Users/Infrastructure`` the gRPC adapter, the
-seed's service-layer wrapper and the injector wiring. ``app.Demo``'s user
+depends on the port only, and ``Users/Infrastructure`` the gRPC adapter, a
+service-layer wrapper and the injector wiring. ``app.Demo``'s user
 service is the other side.
 """

@@ -1,8 +1,8 @@
 """One deadline per call: the bulkhead wait, every attempt and every backoff draw from it.
 
 Over real sockets with real sleeps. The engine's decisions about the same deadline are
-tested on a FakeGrpcClient: Call/test_call_engine.py, and for a call whose whole deadline
-went waiting for a bulkhead slot, Resilience/test_bulkhead.py.
+tested on a FakeGrpcClient: call/test_call_engine.py, and for a call whose whole deadline
+went waiting for a bulkhead slot, resilience/test_bulkhead.py.
 """
 
 import asyncio
@@ -68,7 +68,7 @@ class _Idempotent(ScriptedRequest):
 
 
 def _scenarios() -> dict[str, Callable[[RunningServer], tuple[GrpcClient, ScriptedRequest]]]:
-    """Over the wire, with real sleeps; the engine's other deadline decisions are in Call/."""
+    """Over the wire, with real sleeps; the engine's other deadline decisions are in call/."""
     retry_slowly = RetryPolicy(max_attempts=10, initial_backoff=0.3, multiplier=1.0, jitter=0.0)
     return {
         "slow-server": lambda s: (

@@ -3,7 +3,7 @@ from protos.user_pb2 import CreateUserRequest
 
 
 class CreateUserGrpcRequest(BaseGrpcRequest):
-    """``user.UserService/CreateUser``, keyword-friendly so the seed's ``**user_data`` fits.
+    """``user.UserService/CreateUser``, keyword-friendly so ``**user_data`` fits.
 
     Not idempotent: a retry after a timeout, or after a server that crashed
     before replying, could create the user twice, so the client retries it only

@@ -3,12 +3,12 @@ from protos.user_pb2 import GetUserRequest
 
 
 class GetUserGrpcRequest(BaseGrpcRequest):
-    """The README's request for ``user.UserService/GetUser``, with an optional timeout.
+    """``user.UserService/GetUser`` for a user id, with an optional timeout in seconds.
 
+    The request of docs/getting-started.md, which the other pages' examples import.
     ``timeout=None`` leaves the choice to the client's ``default_timeout``; the
-    demo passes a short one to show a deadline being hit. It is the README's
-    class unchanged, so it does not declare itself idempotent (docs/resilience.md
-    shows what that changes).
+    demo passes a short one to show a deadline being hit. It does not declare
+    itself idempotent (docs/resilience.md shows what that changes).
     """
 
     def __init__(self, user_id: str, timeout: float | None = None) -> None:

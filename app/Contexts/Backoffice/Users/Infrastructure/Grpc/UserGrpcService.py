@@ -15,11 +15,11 @@ from app.Contexts.Backoffice.Users.Infrastructure.Grpc.UsersGrpcClient import Us
 
 
 class UserGrpcService:
-    """The seed's service-layer wrapper: the user service's calls as plain methods and dicts.
+    """A service-layer wrapper: the user service's calls as plain methods and dicts.
 
     For code that wants the remote service's vocabulary rather than a domain
     port. Failures raise: ``UserNotFound`` for NOT_FOUND, the domain's
-    ``RemoteServiceError`` family for the rest (the seed's ``GrpcServiceError``).
+    ``RemoteServiceError`` family for the rest.
     It does not close its client: the client is shared, and its owner (the
     registry, at shutdown) closes it.
     """

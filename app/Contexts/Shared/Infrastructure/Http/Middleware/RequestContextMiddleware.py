@@ -1,4 +1,4 @@
-"""ASGI middleware: ``grpc_request_client.RequestContextMiddleware`` at the seeds' import path."""
+"""ASGI middleware: ``grpc_request_client.RequestContextMiddleware`` at the spec's import path."""
 
 from grpc_request_client import RequestContextMiddleware
 
