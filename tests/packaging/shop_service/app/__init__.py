@@ -1,0 +1,1 @@
+"""The shop service's own ``app``, which an installed grpc-request-client must leave alone."""
