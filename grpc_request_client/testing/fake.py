@@ -107,11 +107,12 @@ class RecordedCall:
     would have gone on the wire, ``x-trace-id`` included; ``timeout`` is this
     attempt's deadline in seconds. A retried call is recorded once per attempt
     (``attempt`` counts from 1), as a server would see it. ``message`` is typed
-    ``Any`` for the reason ``GrpcResponse.message()`` is: ``call.message.user_id``
-    should read naturally in a test. The repr fits on a line, for assertion
-    messages, and leaves out the request object, whose own repr may not hide
-    what its metadata does. Credentials are hidden by ``SensitiveMetadata``'s rule,
-    in the metadata and in the message's fields alike (``RedactedMessageText``).
+    ``Any``, as an untyped request's reply is: a record may be of any method,
+    and ``call.message.user_id`` should read naturally in a test. The repr fits
+    on a line, for assertion messages, and leaves out the request object, whose
+    own repr may not hide what its metadata does. Credentials are hidden by
+    ``SensitiveMetadata``'s rule, in the metadata and in the message's fields
+    alike (``RedactedMessageText``).
 
     A method that takes a stream (client streaming, bidi) has ``message`` ``None``
     and ``messages``: a tuple of copies of what was sent, in order (empty for
