@@ -1,8 +1,8 @@
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
-from protos.user_pb2 import GetUserRequest
+from protos.user_pb2 import GetUserRequest, User
 
 
-class GetUserGrpcRequest(BaseGrpcRequest):
+class GetUserGrpcRequest(BaseGrpcRequest[User]):
     """The README's request for ``user.UserService/GetUser``, with an optional timeout.
 
     ``timeout=None`` leaves the choice to the client's ``default_timeout``; the
