@@ -1,11 +1,12 @@
 """``GrpcClient``: runs request objects as unary calls and streams, sync and async."""
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from grpc_health.v1.health_pb2 import HealthCheckResponse
 
 from grpc_request_client.channels import ChannelReadiness, ChannelRegistry
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings, SettingCheck
 from grpc_request_client.engine import CallEngine
 from grpc_request_client.errors import GrpcClientClosed, InvalidGrpcClientSettings
@@ -66,16 +67,15 @@ class GrpcClient(ClosesOnExit):
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
         stages: Stages = (),
-        **options: Any,
+        **options: Unpack[GrpcClientOptions],
     ) -> None:
         """A client of ``target``; ``options`` are ``GrpcClientSettings``' fields, by keyword.
 
         ``help()`` and ``inspect.signature`` list every option with the type it
-        takes and its default, derived from the fields. The trade-off: mypy
-        does not check the options' names and types (``**options: Any``), since
-        writing them out again is what the one declaration avoids; a misspelt
-        or unusable option raises ``InvalidGrpcClientSettings`` here, before
-        anything connects, naming it (and the closest real option).
+        takes and its default, derived from the fields, and mypy checks their
+        names and types through ``GrpcClientOptions``, generated from the same
+        fields. A misspelt or unusable option raises ``InvalidGrpcClientSettings``
+        here, before anything connects, naming it (and the closest real option).
         ``clock`` (a ``Clock``) is what backoffs wait on; ``channel_registry``
         shares connections (``ChannelRegistry.default()`` unless given);
         ``stages`` (``GrpcCallStage``s, outermost first) add behaviour around

@@ -15,7 +15,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import grpc
 from google.protobuf import descriptor_pool, text_format
@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient, Stages
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings
 from grpc_request_client.errors import InvalidGrpcMessage, InvalidGrpcTimeout
 from grpc_request_client.grpcio_transport import RequestStream, SendEvidence
@@ -1063,9 +1064,9 @@ class FakeGrpcClient(GrpcClient):
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
         stages: Stages = (),
-        **options: Any,
+        **options: Unpack[GrpcClientOptions],
     ) -> None:
-        """Any keyword ``GrpcClient`` takes, checked as it checks them.
+        """Any keyword ``GrpcClient`` takes, checked as it checks them (and by mypy alike).
 
         ``channel_registry`` is accepted and unused: the fake opens no channel.
         ``stages`` run as on the real client, around the scripted wire.
