@@ -20,7 +20,7 @@ from grpc_request_client import (
 from grpc_request_client.testing import FakeGrpcClient
 from protos.storage_pb2 import UploadResult
 from protos.user_pb2 import User
-from tests.Typing.checked.requests import (
+from tests.Typing.checked.declared_requests import (
     GetUser,
     ListUsers,
     SeedGetUser,

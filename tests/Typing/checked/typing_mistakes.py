@@ -18,7 +18,7 @@ from grpc_request_client.testing import FakeGrpcClient, GrpcTestServer
 from grpc_request_client.testing.pytest_plugin import StartGrpcTestServer
 from protos.catalog_pb2 import Product
 from protos.user_pb2 import GetUserRequest, User
-from tests.Typing.checked.requests import GetProduct, GetUser, ListUsers
+from tests.Typing.checked.declared_requests import GetProduct, GetUser, ListUsers
 
 
 def a_misspelt_attribute_on_a_reply(client: GrpcClient) -> object:
