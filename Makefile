@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PROTOS := $(wildcard protos/*.proto)
 GENERATED := $(PROTOS:.proto=_pb2.py)
 
-.PHONY: install protos lint test demo bench clean
+.PHONY: install protos options lint test demo bench clean
 
 install: $(STAMP) protos
 
@@ -20,6 +20,11 @@ protos: $(GENERATED)
 
 protos/%_pb2.py: protos/%.proto $(STAMP)
 	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $<
+
+# GrpcClientOptions, the TypedDict mypy checks client options against, is generated from
+# GrpcClientSettings' fields: run this after a field is added, removed or retyped (a merge).
+options: install
+	$(BIN)/python -m tests.Typing.generate_client_options
 
 lint: install
 	$(BIN)/ruff check grpc_request_client app tests

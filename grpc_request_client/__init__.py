@@ -12,6 +12,7 @@ plugin).
 from grpc_request_client.asgi import RequestContextMiddleware
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.context import RequestContext, RequestContextData
 from grpc_request_client.discovery import (
     DnsServiceRegistry,
@@ -100,6 +101,7 @@ __all__ = [
     "GrpcClientAlreadyRegistered",
     "GrpcClientClosed",
     "GrpcClientError",
+    "GrpcClientOptions",
     "GrpcClientRegistry",
     "GrpcClientSettings",
     "GrpcClientView",

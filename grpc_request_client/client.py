@@ -1,9 +1,12 @@
 """``GrpcClient``: runs request objects as unary calls and streams, sync and async."""
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, Unpack
+
+from grpc_health.v1.health_pb2 import HealthCheckResponse
 
 from grpc_request_client.channels import ChannelReadiness, ChannelRegistry
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings, SettingCheck
 from grpc_request_client.engine import CallEngine
 from grpc_request_client.errors import GrpcClientClosed, InvalidGrpcClientSettings
@@ -16,7 +19,7 @@ from grpc_request_client.health import (
 from grpc_request_client.invocation import CallStep, GrpcInvocation, GrpcInvocationFactory
 from grpc_request_client.lifecycle import ClosesOnExit
 from grpc_request_client.metadata import MetadataSize
-from grpc_request_client.request import GrpcRequest
+from grpc_request_client.request import GrpcRequest, ReplyT_co
 from grpc_request_client.resilience import Bulkhead, CircuitBreaker, Clock, SystemClock
 from grpc_request_client.response import GrpcResponse
 from grpc_request_client.settings import GrpcClientSettings
@@ -51,7 +54,9 @@ class GrpcClient(ClosesOnExit):
     calls (a ``StreamingGrpcRequest`` sends many messages, one reply comes
     back); ``stream`` opens server-streaming and bidi calls, read as a
     ``GrpcStream`` (docs/streaming.md). Using one for the other's kind raises
-    ``UnsupportedGrpcMethod`` naming the right one.
+    ``UnsupportedGrpcMethod`` naming the right one. A request that declares
+    its reply class (``BaseGrpcRequest[User]``) makes, for type checkers,
+    ``call`` a ``GrpcResponse[User]`` and ``stream`` a ``GrpcStream[User]``.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -62,16 +67,15 @@ class GrpcClient(ClosesOnExit):
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
         stages: Stages = (),
-        **options: Any,
+        **options: Unpack[GrpcClientOptions],
     ) -> None:
         """A client of ``target``; ``options`` are ``GrpcClientSettings``' fields, by keyword.
 
         ``help()`` and ``inspect.signature`` list every option with the type it
-        takes and its default, derived from the fields. The trade-off: mypy
-        does not check the options' names and types (``**options: Any``), since
-        writing them out again is what the one declaration avoids; a misspelt
-        or unusable option raises ``InvalidGrpcClientSettings`` here, before
-        anything connects, naming it (and the closest real option).
+        takes and its default, derived from the fields, and mypy checks their
+        names and types through ``GrpcClientOptions``, generated from the same
+        fields. A misspelt or unusable option raises ``InvalidGrpcClientSettings``
+        here, before anything connects, naming it (and the closest real option).
         ``clock`` (a ``Clock``) is what backoffs wait on; ``channel_registry``
         shares connections (``ChannelRegistry.default()`` unless given);
         ``stages`` (``GrpcCallStage``s, outermost first) add behaviour around
@@ -166,7 +170,7 @@ class GrpcClient(ClosesOnExit):
     def settings(self) -> GrpcClientSettings:
         return self._settings
 
-    def call(self, request: GrpcRequest) -> GrpcResponse:
+    def call(self, request: GrpcRequest[ReplyT_co]) -> GrpcResponse[ReplyT_co]:
         """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
         flow = self._engine.run(self._prepare(request, False, True))
         try:
@@ -185,12 +189,12 @@ class GrpcClient(ClosesOnExit):
                 else:
                     kind, seconds, invocation = flow.send(answer)
         except StopIteration as done:
-            response: GrpcResponse = done.value
+            response: GrpcResponse[ReplyT_co] = done.value
             return response
         finally:
             flow.close()
 
-    async def call_async(self, request: GrpcRequest) -> GrpcResponse:
+    async def call_async(self, request: GrpcRequest[ReplyT_co]) -> GrpcResponse[ReplyT_co]:
         """``call`` for asyncio, on this event loop's channel; cancelling it cancels the call."""
         flow = self._engine.run(self._prepare(request, False, False))
         try:
@@ -209,12 +213,12 @@ class GrpcClient(ClosesOnExit):
                 else:
                     kind, seconds, invocation = flow.send(answer)
         except StopIteration as done:
-            response: GrpcResponse = done.value
+            response: GrpcResponse[ReplyT_co] = done.value
             return response
         finally:
             flow.close()
 
-    def stream(self, request: GrpcRequest) -> GrpcStream:
+    def stream(self, request: GrpcRequest[ReplyT_co]) -> GrpcStream[ReplyT_co]:
         """Open a server-streaming or bidi call: a ``GrpcStream`` to read (and write) in ``with``.
 
         The request is checked now and a mistake raised now, as ``call`` does;
@@ -226,7 +230,7 @@ class GrpcClient(ClosesOnExit):
             invocation, self._engine.run(invocation), self._attempt, self._bulkhead, self._clock
         )
 
-    def stream_async(self, request: GrpcRequest) -> AsyncGrpcStream:
+    def stream_async(self, request: GrpcRequest[ReplyT_co]) -> AsyncGrpcStream[ReplyT_co]:
         """``stream`` for asyncio: an ``AsyncGrpcStream`` for ``async with`` and ``async for``.
 
         Not a coroutine: the request is checked here, and the call starts on
@@ -287,7 +291,9 @@ class GrpcClient(ClosesOnExit):
         request = HealthCheckGrpcRequest(service, timeout)
         return HealthCheckResult.from_response(service, await self.call_async(request))
 
-    def watch_health(self, service: str = "", *, timeout: float | None = None) -> GrpcStream:
+    def watch_health(
+        self, service: str = "", *, timeout: float | None = None
+    ) -> GrpcStream[HealthCheckResponse]:
         """Watch ``service``'s serving status (grpc.health.v1 ``Watch``): a stream of changes.
 
         Each message is a ``HealthCheckResponse`` (its ``status``: SERVING,
@@ -302,7 +308,7 @@ class GrpcClient(ClosesOnExit):
         service: str = "",
         *,
         timeout: float | None = None,  # the watch's gRPC deadline, sent along
-    ) -> AsyncGrpcStream:
+    ) -> AsyncGrpcStream[HealthCheckResponse]:
         """``watch_health`` as an ``AsyncGrpcStream``, on this event loop's channel."""
         return self.stream_async(HealthWatchGrpcRequest(service, timeout))
 

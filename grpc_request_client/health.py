@@ -13,7 +13,7 @@ from grpc_request_client.request import BaseGrpcRequest
 from grpc_request_client.response import GrpcResponse
 
 
-class HealthCheckGrpcRequest(BaseGrpcRequest):
+class HealthCheckGrpcRequest(BaseGrpcRequest[HealthCheckResponse]):
     """``grpc.health.v1.Health/Check`` as an ordinary request object.
 
     Sent through ``GrpcClient.call`` like any other request, a check gets what
@@ -106,9 +106,11 @@ class HealthCheckResult:
     details: str = ""
 
     @classmethod
-    def from_response(cls, service: str, response: GrpcResponse) -> "HealthCheckResult":
+    def from_response(
+        cls, service: str, response: GrpcResponse[HealthCheckResponse]
+    ) -> "HealthCheckResult":
         if response.is_success():
-            status = _ANSWERED.get(response.message().status, HealthStatus.UNKNOWN)
+            status = _ANSWERED.get(response.reply().status, HealthStatus.UNKNOWN)
         else:
             status = _FAILED.get(response.status_code(), HealthStatus.UNKNOWN)
         return cls(service, status, response.status_code(), response.details())

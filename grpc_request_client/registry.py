@@ -27,7 +27,7 @@ from grpc_request_client.errors import (
     UnknownGrpcClient,
 )
 from grpc_request_client.lifecycle import AfterFork, ClosesOnExit
-from grpc_request_client.request import GrpcRequest
+from grpc_request_client.request import GrpcRequest, ReplyT_co
 from grpc_request_client.response import GrpcResponse
 from grpc_request_client.settings import GrpcClientSettings
 
@@ -452,10 +452,14 @@ class ServiceDiscoveryGrpcClient(ClosesOnExit):
                 client = self._clients[service_name] = self._client_factory(target)
         return client
 
-    def call_service(self, service_name: str, request: GrpcRequest) -> GrpcResponse:
+    def call_service(
+        self, service_name: str, request: GrpcRequest[ReplyT_co]
+    ) -> GrpcResponse[ReplyT_co]:
         return self.get_client(service_name).call(request)
 
-    async def call_service_async(self, service_name: str, request: GrpcRequest) -> GrpcResponse:
+    async def call_service_async(
+        self, service_name: str, request: GrpcRequest[ReplyT_co]
+    ) -> GrpcResponse[ReplyT_co]:
         return await self.get_client(service_name).call_async(request)
 
     def close(self) -> None:

@@ -2,24 +2,36 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Iterable, Mapping
-from typing import NoReturn
+from typing import Any, Generic, NoReturn
 
 import grpc
 from google.protobuf.message import Message
+from typing_extensions import TypeVar
 
 from grpc_request_client.errors import UnsupportedGrpcMethod
 from grpc_request_client.policies import RetryPolicy
 
 MetadataValue = str | bytes
 RequestMetadata = Mapping[str, MetadataValue | None] | Iterable[tuple[str, MetadataValue]]
+# The reply message class a request declares (``GrpcRequest[User]``); a request that declares
+# none has replies typed ``Any``, as before replies were typed (PEP 696 default).
+ReplyT_co = TypeVar("ReplyT_co", bound=Message, covariant=True, default=Any)
 
 
-class GrpcRequest(ABC):
+class GrpcRequest(ABC, Generic[ReplyT_co]):
     """One unary call, declared as an object: where it goes, what it sends, how long it may take.
 
     The client asks for each piece when it sends the request, so a subclass
     computes them however it likes. Only the three abstract methods are
     required; the rest have the defaults most calls want.
+
+    The class parameter is the method's reply message class, for type
+    checkers only: ``class GetUser(BaseGrpcRequest[User])`` makes
+    ``client.call(GetUser(...))`` a ``GrpcResponse[User]`` and a stream of it
+    a ``GrpcStream[User]``. Nothing checks it at run time (the reply is
+    decoded as the method's descriptor says), so it must name the method's
+    output type. A request without one (``class GetUser(BaseGrpcRequest)``)
+    has replies typed ``Any``.
     """
 
     @abstractmethod
@@ -46,7 +58,7 @@ class GrpcRequest(ABC):
         """Seconds this call may take; ``None`` means the client's ``default_timeout``."""
         return None
 
-    def response_class(self) -> type[Message] | None:
+    def response_class(self) -> type[ReplyT_co] | None:
         """The reply's message class, for services whose descriptors are not imported.
 
         Normally the client finds it in the protobuf descriptor pool once the
@@ -81,7 +93,7 @@ class GrpcRequest(ABC):
         return None
 
 
-class BaseGrpcRequest(GrpcRequest):
+class BaseGrpcRequest(GrpcRequest[ReplyT_co]):
     """The class request objects extend, so shared behaviour has one place to live.
 
     Its ``metadata()`` (``GrpcRequest``'s) returns a fresh dict that subclasses extend with
@@ -98,7 +110,7 @@ class BaseGrpcRequest(GrpcRequest):
 RequestMessages = Iterable[Message] | AsyncIterable[Message] | None
 
 
-class StreamingGrpcRequest(BaseGrpcRequest):
+class StreamingGrpcRequest(BaseGrpcRequest[ReplyT_co]):
     """A request that sends many messages: a client-streaming or bidirectional method.
 
     The call kind comes from the method's descriptor, so a class only says what

@@ -1,7 +1,7 @@
 """``GrpcResponse``: a finished call's status, reply, metadata, and the domain error it maps to."""
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple, NoReturn, Self, cast
+from typing import Any, Generic, NamedTuple, Never, NoReturn, Self, cast, overload
 
 import grpc
 import grpc.aio
@@ -9,7 +9,7 @@ from google.protobuf.message import Message
 
 from grpc_request_client.errors import InvalidGrpcResponse
 from grpc_request_client.metadata import GrpcMetadata
-from grpc_request_client.request import MetadataValue
+from grpc_request_client.request import MetadataValue, ReplyT_co
 from grpc_request_client.status import GrpcStatusErrors
 
 RawMetadata = Iterable[tuple[str, MetadataValue]]
@@ -36,7 +36,7 @@ class _StreamCounts(NamedTuple):
     closed_by_caller: bool
 
 
-class GrpcResponse:
+class GrpcResponse(Generic[ReplyT_co]):
     """The outcome of one call, successful or not, as a value that cannot change afterwards.
 
     A failed call is a response too (never an exception), so callers branch on
@@ -44,6 +44,10 @@ class GrpcResponse:
     data only (code, details, metadata, message), never grpc's call object, so a
     response kept after its event loop ended pins nothing. Built on every call,
     so it costs one attribute store: its state is one tuple.
+
+    Generic over the reply message class its request declares:
+    ``client.call(GetUser(...))`` is a ``GrpcResponse[User]`` when ``GetUser``
+    extends ``BaseGrpcRequest[User]``, and ``reply()`` is then a ``User``.
     """
 
     __slots__ = ("_state",)
@@ -52,7 +56,7 @@ class GrpcResponse:
     def __init__(
         self,
         status_code: grpc.StatusCode,
-        message: Message | None = None,
+        message: ReplyT_co | None = None,
         details: str = "",
         initial_metadata: RawMetadata = (),
         trailing_metadata: RawMetadata = (),
@@ -121,13 +125,44 @@ class GrpcResponse:
     def details(self) -> str:
         return self._state.details
 
+    # Overloads on self: a GrpcResponse[Any] (its request declares no reply class) matches the
+    # first, Any matching even Never; a GrpcResponse[User] cannot, and gets the second. So an
+    # untyped response's message() stays Any, and code written before replies were typed
+    # keeps type-checking.
+    @overload
+    def message(self: "GrpcResponse[Never]") -> Any: ...
+    @overload
+    def message(self) -> ReplyT_co | None: ...
     def message(self) -> Any:
         """The decoded reply, or ``None`` when the call failed.
 
-        Typed ``Any`` on purpose: the concrete class depends on the method, and
-        ``response.message().name`` should read naturally at the call site.
+        Typed ``User | None`` for a request that declares its reply class
+        (``BaseGrpcRequest[User]``): a failed call has no reply, so the type
+        says so; ``reply()`` returns it without the ``None``, raising for a
+        failure instead. For a request that declares none it is ``Any``, so
+        ``response.message().name`` reads as it always did.
         """
         return self._state.message
+
+    def reply(self) -> ReplyT_co:
+        """The decoded reply of a successful call; a failed call raises its ``RemoteServiceError``.
+
+        One call for code that wants the reply or an exception:
+        ``client.call(GetUser("42")).reply().name``. The error is the one
+        ``raise_for_status()`` raises (``RemoteResourceNotFound`` for
+        NOT_FOUND...). A success that carries no reply (the end of a stream,
+        or a response made by code without one) raises ``InvalidGrpcResponse``.
+        """
+        state = self._state
+        message = state.message
+        if message is not None:
+            return cast(ReplyT_co, message)  # the reply this response was made with
+        if state.code is grpc.StatusCode.OK:
+            raise InvalidGrpcResponse(
+                "reply(): this OK response carries no reply message (the end of a stream, "
+                "or a response made without one); read a stream's messages from the stream"
+            )
+        raise GrpcStatusErrors.error_for(state.code, state.details)
 
     def raise_for_status(self) -> Self:
         """Return this response if it succeeded, else raise its ``RemoteServiceError``.
@@ -151,7 +186,7 @@ class GrpcResponse:
         """
         return self._state.attempts
 
-    def after_attempts(self, attempts: int) -> "GrpcResponse":
+    def after_attempts(self, attempts: int) -> "GrpcResponse[ReplyT_co]":
         """The same outcome, recording how many attempts it took."""
         return self._with(self._state._replace(attempts=attempts))
 
@@ -167,7 +202,7 @@ class GrpcResponse:
         """
         return self._state.outcome_unknown
 
-    def with_outcome_unknown(self) -> "GrpcResponse":
+    def with_outcome_unknown(self) -> "GrpcResponse[ReplyT_co]":
         """The same failure, marked as one whose effect on the server is unknown."""
         return self._with(self._state._replace(outcome_unknown=True))
 
@@ -181,7 +216,7 @@ class GrpcResponse:
         """
         return self._state.never_sent
 
-    def with_never_sent(self) -> "GrpcResponse":
+    def with_never_sent(self) -> "GrpcResponse[ReplyT_co]":
         """The same failure, marked as one that provably never left the client."""
         return self._with(self._state._replace(never_sent=True))
 
@@ -210,7 +245,7 @@ class GrpcResponse:
 
     def with_stream_counts(
         self, sent: int, received: int, closed_by_caller: bool = False
-    ) -> "GrpcResponse":
+    ) -> "GrpcResponse[ReplyT_co]":
         """The same outcome, as the end of a stream that carried these messages."""
         return self._with(
             self._state._replace(stream=_StreamCounts(sent, received, closed_by_caller))

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Unpack, cast
 
 import grpc
 
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings
 from grpc_request_client.declaration import EnvironmentValue as Value
 from grpc_request_client.declaration import SettingCheck as Check
@@ -103,6 +104,8 @@ class GrpcClientSettings:
     channel option it becomes (``SettingDeclaration``), and ``GrpcClient``,
     ``create()``, ``FakeGrpcClient``, the registry and the environment
     overrides all read them from here, so an option is added by adding a field.
+    For mypy, ``GrpcClientOptions`` (the keywords' ``TypedDict``) is generated
+    from these fields: run ``make options`` after adding or changing one.
 
     ``options`` passes anything else straight to grpc, but may not contradict
     a dedicated field. ``target`` takes the forms of
@@ -244,17 +247,18 @@ class GrpcClientSettings:
     )
 
     @classmethod
-    def create(cls, target: str, **options: Any) -> "GrpcClientSettings":
+    def create(cls, target: str, **options: Unpack[GrpcClientOptions]) -> "GrpcClientSettings":
         """Settings for ``target`` and the options given by keyword; the rest keep their defaults.
 
-        The options are the fields after ``target`` (``help()`` lists them).
-        An option no field has raises ``InvalidGrpcClientSettings`` naming it
-        and the closest real one; an unusable value raises it too (or
-        ``InvalidTlsSettings``, ``InvalidBearerToken``). The keywords are not
-        checked by mypy: they are derived from the fields, not written out.
+        The options are the fields after ``target`` (``help()`` lists them),
+        typed for mypy by ``GrpcClientOptions``. An option no field has raises
+        ``InvalidGrpcClientSettings`` naming it and the closest real one; an
+        unusable value raises it too (or ``InvalidTlsSettings``,
+        ``InvalidBearerToken``), for callers mypy does not check.
         """
         DeclaredSettings.refuse_unknown(cls, options)
-        return cls(target, **options)
+        # Each field's check takes the wider types its keyword accepts (a str compression).
+        return cls(target, **cast(dict[str, Any], options))
 
     def __post_init__(self) -> None:
         DeclaredSettings.normalize(self)
@@ -277,9 +281,12 @@ class GrpcClientSettings:
         self._check_transport(named)
         LoadBalancingPolicy.apply(self.load_balancing, self.options)
 
-    def keywords(self) -> dict[str, Any]:
+    def keywords(self) -> GrpcClientOptions:
         """Every option but the target, by name: ``create(s.target, **s.keywords()) == s``."""
-        return {setting.name: getattr(self, setting.name) for setting in fields(self)[1:]}
+        return cast(
+            GrpcClientOptions,
+            {setting.name: getattr(self, setting.name) for setting in fields(self)[1:]},
+        )
 
     def __repr__(self) -> str:
         shown = {setting.name: getattr(self, setting.name) for setting in fields(self)}

@@ -3,7 +3,7 @@
 import threading
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any, Generic, NoReturn, Self, TypeVar
+from typing import Any, Generic, Never, NoReturn, Self, TypeVar, overload
 
 import grpc
 from google.protobuf.message import Message
@@ -12,6 +12,7 @@ from grpc_request_client.engine import Flow, Step, StreamOpened
 from grpc_request_client.errors import GrpcStreamClosed, GrpcStreamNotFinished
 from grpc_request_client.invocation import CallStep, GrpcInvocation
 from grpc_request_client.metadata import GrpcMetadata
+from grpc_request_client.request import ReplyT_co
 from grpc_request_client.resilience import Bulkhead, Clock
 from grpc_request_client.response import GrpcResponse, RawMetadata
 from grpc_request_client.transport import AsyncStreamAttempt, GrpcTransport, StreamAttempt
@@ -20,7 +21,7 @@ _CANCELLED = grpc.StatusCode.CANCELLED
 Attempt = TypeVar("Attempt", StreamAttempt, AsyncStreamAttempt)
 
 
-class GrpcStreamResult(Generic[Attempt]):
+class GrpcStreamResult(Generic[Attempt, ReplyT_co]):
     """What ``GrpcStream`` and ``AsyncGrpcStream`` share: the stream's outcome, and its rules.
 
     The outcome reads as a ``GrpcResponse``'s (``status_code()``,
@@ -29,6 +30,7 @@ class GrpcStreamResult(Generic[Attempt]):
     it raises ``GrpcStreamNotFinished``, so a half-read stream can never pass
     for a whole one. ``response()`` is the final ``GrpcResponse`` itself (no
     message; ``messages_sent()``, ``messages_received()``, ``attempts()``).
+    The class parameter is the reply class the request declares, what reading gives.
     Ending a stream needs no I/O (the engine hears the end and gives back
     what the call holds), so closing, cancelling and abandoning are shared too;
     reading and starting, which block or await, are each driver's own.
@@ -72,7 +74,7 @@ class GrpcStreamResult(Generic[Attempt]):
         """Reply messages handed to the caller so far."""
         return self._received
 
-    def response(self) -> GrpcResponse:
+    def response(self) -> GrpcResponse[ReplyT_co]:
         """The final outcome; raises ``GrpcStreamNotFinished`` while the stream is open."""
         final = self._final
         if final is None:
@@ -273,7 +275,7 @@ _OPENED = StreamOpened.ANSWER
 _OPEN = object()  # an attempt is open: the engine waits while the caller reads
 
 
-class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
+class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt, ReplyT_co]):
     """``GrpcStream`` for asyncio, read with ``async for``: ``GrpcClient.stream_async`` returns it.
 
     ::
@@ -295,7 +297,7 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
     messages up either.
     """
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    async def __aiter__(self) -> AsyncIterator[ReplyT_co]:
         """The reply messages, decoded; the loop raises if the stream did not end OK."""
         try:
             while (message := await self.read()) is not None:
@@ -304,6 +306,11 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
             if self._final is None:  # the loop was left before the end
                 self._close_now()
 
+    # Overloads on self, as GrpcResponse.message(): Any for a request declaring no reply class.
+    @overload
+    async def read(self: "AsyncGrpcStream[Never]") -> Any: ...
+    @overload
+    async def read(self) -> ReplyT_co | None: ...
     async def read(self) -> Any:
         """The next reply message; ``None`` at the end of a stream that ended OK.
 
@@ -443,7 +450,7 @@ class AsyncGrpcStream(GrpcStreamResult[AsyncStreamAttempt]):
         return await self._bulkhead.enter_async(seconds)
 
 
-class GrpcStream(GrpcStreamResult[StreamAttempt]):
+class GrpcStream(GrpcStreamResult[StreamAttempt, ReplyT_co]):
     """A server-streaming or bidi call, read with ``for``: what ``GrpcClient.stream`` returns.
 
     ::
@@ -474,7 +481,7 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
     messages can be sent again.
     """
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[ReplyT_co]:
         """The reply messages, decoded; the loop raises if the stream did not end OK."""
         try:
             while (message := self.read()) is not None:
@@ -483,10 +490,17 @@ class GrpcStream(GrpcStreamResult[StreamAttempt]):
             if self._final is None:  # the loop was left before the end
                 self.close()
 
+    # Overloads on self, as GrpcResponse.message(): Any for a request declaring no reply class.
+    @overload
+    def read(self: "GrpcStream[Never]") -> Any: ...
+    @overload
+    def read(self) -> ReplyT_co | None: ...
     def read(self) -> Any:
         """The next reply message, blocking; ``None`` at the end of a stream that ended OK.
 
-        Raises the domain's ``RemoteServiceError`` for a stream that failed and
+        Typed ``User | None`` for a request that declares ``BaseGrpcRequest[User]``,
+        ``Any`` for one that declares none. Raises the domain's
+        ``RemoteServiceError`` for a stream that failed and
         ``GrpcStreamClosed`` for one the caller closed.
         """
         self._reading = True

@@ -40,6 +40,7 @@ PACKAGE_SURFACE = [
     "GrpcClientAlreadyRegistered",
     "GrpcClientClosed",
     "GrpcClientError",
+    "GrpcClientOptions",
     "GrpcClientRegistry",
     "GrpcClientSettings",
     "GrpcClientView",

@@ -1,7 +1,8 @@
 from grpc_request_client import StreamingGrpcRequest
+from protos.storage_pb2 import ChunkChecksum
 
 
-class ChecksumChunksGrpcRequest(StreamingGrpcRequest):
+class ChecksumChunksGrpcRequest(StreamingGrpcRequest[ChunkChecksum]):
     """``storage.ObjectStorage/ChecksumChunks`` (bidirectional): a checksum per chunk written.
 
     ``messages()`` is ``None``, so the caller writes: ``client.stream`` opens

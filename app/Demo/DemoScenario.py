@@ -11,6 +11,7 @@ from app.Demo.DemoThreeHops import DemoThreeHops
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
 from grpc_request_client import GrpcClient, GrpcResponse, RequestContext, UnsupportedGrpcMethod
+from protos.user_pb2 import User
 
 Step = Callable[[GrpcClient], bool]
 
@@ -87,7 +88,7 @@ class DemoScenario:
     def _sync_call(self, client: GrpcClient) -> bool:
         self._write('   client.call(GetUserGrpcRequest("123"))')
         response = client.call(GetUserGrpcRequest("123"))
-        user = response.message()
+        user = response.reply()
         arrived = response.trailing_metadata().get("x-trace-id", "")
         self._write(
             f"   -> {response.status_code().name}: {user.name} <{user.email}>, id {user.id}; "
@@ -98,7 +99,7 @@ class DemoScenario:
     def _async_calls(self, client: GrpcClient) -> bool:
         self._write('   await client.call_async(...) for users "123" and "456" together')
 
-        async def both() -> list[GrpcResponse]:
+        async def both() -> list[GrpcResponse[User]]:
             return list(
                 await asyncio.gather(
                     client.call_async(GetUserGrpcRequest("123")),
@@ -107,7 +108,7 @@ class DemoScenario:
             )
 
         responses = asyncio.run(both())
-        names = [r.message().name for r in responses if r.is_success()]
+        names = [r.reply().name for r in responses if r.is_success()]
         codes = ", ".join(r.status_code().name for r in responses)
         self._write(f"   -> {codes}: {' and '.join(names)}")
         return names == ["John Doe", "Jane Roe"]
@@ -137,7 +138,7 @@ class DemoScenario:
         self._write(f'   with RequestContext.scope(trace_id="{trace_id}"): MyGrpcRequest()')
         with RequestContext.scope(trace_id=trace_id):
             response = client.call(MyGrpcRequest())
-        echoed = response.message().trace_id if response.is_success() else None
+        echoed = response.reply().trace_id if response.is_success() else None
         same = "the same id" if echoed == trace_id else "a DIFFERENT id"
         self._write(f"   -> {response.status_code().name}: the server saw {echoed!r}, {same}")
         return echoed == trace_id

@@ -57,7 +57,7 @@ class DemoStreaming:
         if not response.is_success():
             self._write(f"   -> {response.status_code().name}: {response.details()}")
             return False
-        result, etag = response.message(), _crc32(UPLOAD_DATA)
+        result, etag = response.reply(), _crc32(UPLOAD_DATA)
         self._write(
             f"   -> OK: {response.messages_sent()} ObjectChunk messages sent, one UploadResult "
             f"back: {result.size} bytes in {result.chunks} chunks, etag {result.etag} "
@@ -96,6 +96,9 @@ class DemoStreaming:
             for line in LINES:
                 checksums.write(ObjectChunk(object_key="demo/lines.txt", offset=offset, data=line))
                 answer, expected = checksums.read(), _crc32(line)
+                if answer is None:  # the stream ended OK without answering this chunk
+                    self._write(f"   -> the stream ended before answering offset {offset}")
+                    return False
                 self._write(
                     f"   -> wrote {len(line)} bytes at offset {offset}, read crc32 "
                     f"{answer.crc32} (here: {expected})"

@@ -1,8 +1,8 @@
 from grpc_request_client import BaseGrpcRequest
-from protos.storage_pb2 import DownloadRequest
+from protos.storage_pb2 import DownloadRequest, ObjectChunk
 
 
-class DownloadObjectGrpcRequest(BaseGrpcRequest):
+class DownloadObjectGrpcRequest(BaseGrpcRequest[ObjectChunk]):
     """``storage.ObjectStorage/DownloadObject`` (server streaming): an object, chunk by chunk.
 
     Open it with ``client.stream``: the server sends ``ObjectChunk``s of

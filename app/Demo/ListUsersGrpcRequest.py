@@ -1,8 +1,8 @@
 from grpc_request_client import BaseGrpcRequest
-from protos.user_pb2 import ListUsersRequest
+from protos.user_pb2 import ListUsersRequest, User
 
 
-class ListUsersGrpcRequest(BaseGrpcRequest):
+class ListUsersGrpcRequest(BaseGrpcRequest[User]):
     """``user.UserService/ListUsers`` (server streaming): up to ``limit`` users, one per message.
 
     Open it with ``client.stream`` (or ``stream_async``) and read the ``User``

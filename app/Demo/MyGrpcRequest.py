@@ -1,8 +1,8 @@
 from grpc_request_client import BaseGrpcRequest
-from protos.my_pb2 import MyRequest
+from protos.my_pb2 import MyRequest, MyResponse
 
 
-class MyGrpcRequest(BaseGrpcRequest):
+class MyGrpcRequest(BaseGrpcRequest[MyResponse]):
     """``my.Service/MyMethod``: the server answers with the trace id it received."""
 
     def service_name(self) -> str:

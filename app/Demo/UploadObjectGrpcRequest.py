@@ -1,10 +1,10 @@
 from grpc_request_client import StreamingGrpcRequest
-from protos.storage_pb2 import ObjectChunk
+from protos.storage_pb2 import ObjectChunk, UploadResult
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
 
 
-class UploadObjectGrpcRequest(StreamingGrpcRequest):
+class UploadObjectGrpcRequest(StreamingGrpcRequest[UploadResult]):
     """``storage.ObjectStorage/UploadObject`` (client streaming): ``data`` in ``ObjectChunk``s.
 
     ``client.call`` sends the chunks, ``chunk_size`` bytes each (the last one

@@ -15,7 +15,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import grpc
 from google.protobuf import descriptor_pool, text_format
@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient, Stages
+from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings
 from grpc_request_client.errors import InvalidGrpcMessage, InvalidGrpcTimeout
 from grpc_request_client.grpcio_transport import RequestStream, SendEvidence
@@ -107,11 +108,12 @@ class RecordedCall:
     would have gone on the wire, ``x-trace-id`` included; ``timeout`` is this
     attempt's deadline in seconds. A retried call is recorded once per attempt
     (``attempt`` counts from 1), as a server would see it. ``message`` is typed
-    ``Any`` for the reason ``GrpcResponse.message()`` is: ``call.message.user_id``
-    should read naturally in a test. The repr fits on a line, for assertion
-    messages, and leaves out the request object, whose own repr may not hide
-    what its metadata does. Credentials are hidden by ``SensitiveMetadata``'s rule,
-    in the metadata and in the message's fields alike (``RedactedMessageText``).
+    ``Any``, as an untyped request's reply is: a record may be of any method,
+    and ``call.message.user_id`` should read naturally in a test. The repr fits
+    on a line, for assertion messages, and leaves out the request object, whose
+    own repr may not hide what its metadata does. Credentials are hidden by
+    ``SensitiveMetadata``'s rule, in the metadata and in the message's fields
+    alike (``RedactedMessageText``).
 
     A method that takes a stream (client streaming, bidi) has ``message`` ``None``
     and ``messages``: a tuple of copies of what was sent, in order (empty for
@@ -1062,9 +1064,9 @@ class FakeGrpcClient(GrpcClient):
         clock: Clock | None = None,
         channel_registry: ChannelRegistry | None = None,
         stages: Stages = (),
-        **options: Any,
+        **options: Unpack[GrpcClientOptions],
     ) -> None:
-        """Any keyword ``GrpcClient`` takes, checked as it checks them.
+        """Any keyword ``GrpcClient`` takes, checked as it checks them (and by mypy alike).
 
         ``channel_registry`` is accepted and unused: the fake opens no channel.
         ``stages`` run as on the real client, around the scripted wire.

@@ -8,16 +8,37 @@ A module of fixtures rather than a class, so it is named as pytest plugins are.
 Everything a fixture opens is closed at teardown, even when the test fails.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from typing import Any
+from typing import ParamSpec, Protocol
 
+import grpc
 import pytest
 
 from grpc_request_client.testing.fake import FakeGrpcClient
-from grpc_request_client.testing.server import GrpcTestServer
+from grpc_request_client.testing.server import GrpcTestServer, Interceptor
 
-StartGrpcTestServer = Callable[..., GrpcTestServer]
+_Start = ParamSpec("_Start")
+
+
+class StartGrpcTestServer(Protocol):
+    """``GrpcTestServer.start``'s signature, the type of the ``grpc_test_server`` fixture.
+
+    mypy checks the fixture's function against it (it is ``GrpcTestServer.start``'s own
+    signature, carried through), so a keyword ``start`` no longer takes fails there.
+    """
+
+    def __call__(
+        self,
+        *servicers: object,
+        interceptors: Sequence[Interceptor] = ...,
+        max_workers: int = ...,
+        credentials: grpc.ServerCredentials | None = ...,
+        health: bool = ...,
+        host: str = ...,
+        port: int = ...,
+        aio: bool | None = ...,
+    ) -> GrpcTestServer: ...
 
 
 @pytest.fixture
@@ -39,8 +60,15 @@ def grpc_test_server() -> Iterator[StartGrpcTestServer]:
     the next test.
     """
     with ExitStack() as started:
+        yield _stopped_with(started, GrpcTestServer.start)
 
-        def start(*servicers: object, **options: Any) -> GrpcTestServer:
-            return started.enter_context(GrpcTestServer.start(*servicers, **options))
 
-        yield start
+def _stopped_with(
+    stack: ExitStack, start: Callable[_Start, GrpcTestServer]
+) -> Callable[_Start, GrpcTestServer]:
+    """``start`` itself, typed as it is, but each server it returns is stopped with ``stack``."""
+
+    def started(*args: _Start.args, **kwargs: _Start.kwargs) -> GrpcTestServer:
+        return stack.enter_context(start(*args, **kwargs))
+
+    return started

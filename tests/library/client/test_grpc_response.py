@@ -9,6 +9,7 @@ from grpc_request_client import (
     InvalidGrpcMetadata,
     InvalidGrpcResponse,
     RemoteResourceNotFound,
+    RemoteServiceError,
     RemoteServiceTimeout,
     RemoteServiceUnavailable,
 )
@@ -136,6 +137,48 @@ async def test_raise_for_status_reads_a_server_that_is_gone_as_unavailable(invok
 
     with pytest.raises(RemoteServiceUnavailable):
         response.raise_for_status()
+
+
+async def test_reply_is_the_decoded_reply_of_a_successful_call(
+    client: GrpcClient, invoke: Invoke
+) -> None:
+    response = await invoke(client, ScriptedRequest("42"))
+
+    reply = response.reply()
+
+    assert type(reply) is user_pb2.User
+    assert (reply.id, reply.name) == ("42", "user 42")
+    assert reply is response.message()
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        pytest.param(ScriptedRequest("404"), RemoteResourceNotFound, id="not-found"),
+        pytest.param(ScriptedRequest("slow", timeout=0.2), RemoteServiceTimeout, id="deadline"),
+        pytest.param(ScriptedRequest("always-UNAVAILABLE"), RemoteServiceUnavailable, id="gone"),
+    ],
+)
+async def test_reply_raises_for_a_failed_call_what_raise_for_status_raises(
+    client: GrpcClient, invoke: Invoke, request_: ScriptedRequest, error: type[RemoteServiceError]
+) -> None:
+    response = await invoke(client, request_)
+
+    with pytest.raises(error) as raised:
+        response.reply()
+    with pytest.raises(error) as raised_for_status:
+        response.raise_for_status()
+
+    assert type(raised.value) is type(raised_for_status.value)
+    assert str(raised.value) == str(raised_for_status.value)
+    assert raised.value.details == response.details()
+
+
+def test_reply_of_a_success_that_carries_no_message_is_refused_saying_so() -> None:
+    ended = GrpcResponse(grpc.StatusCode.OK).with_stream_counts(3, 3)
+
+    with pytest.raises(InvalidGrpcResponse, match="carries no reply message"):
+        ended.reply()
 
 
 def test_message_counts_are_a_streams_own_and_one_each_way_for_a_unary_call() -> None:

@@ -1,8 +1,8 @@
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
-from protos.user_pb2 import CreateUserRequest
+from protos.user_pb2 import CreateUserRequest, User
 
 
-class CreateUserGrpcRequest(BaseGrpcRequest):
+class CreateUserGrpcRequest(BaseGrpcRequest[User]):
     """``user.UserService/CreateUser``, keyword-friendly so ``**user_data`` fits.
 
     Not idempotent: a retry after a timeout, or after a server that crashed

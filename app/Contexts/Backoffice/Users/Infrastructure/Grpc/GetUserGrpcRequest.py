@@ -1,8 +1,8 @@
 from app.Contexts.Shared.Infrastructure.Grpc.Client.BaseGrpcRequest import BaseGrpcRequest
-from protos.user_pb2 import GetUserRequest
+from protos.user_pb2 import GetUserRequest, User
 
 
-class GetUserGrpcRequest(BaseGrpcRequest):
+class GetUserGrpcRequest(BaseGrpcRequest[User]):
     """``user.UserService/GetUser`` for a user id, with an optional timeout in seconds.
 
     The request of docs/getting-started.md, which the other pages' examples import.

@@ -12,7 +12,7 @@ class GrpcUserFinder(UserFinder):
     """``UserFinder`` over the user service's ``GetUser``.
 
     NOT_FOUND is an answer (``None``); every other failure becomes the domain's
-    ``RemoteServiceError`` through ``raise_for_status()`` (UNAVAILABLE is
+    ``RemoteServiceError`` through ``reply()`` (UNAVAILABLE is
     ``RemoteServiceUnavailable``, DEADLINE_EXCEEDED ``RemoteServiceTimeout``),
     so nothing grpc-shaped crosses the port.
     """
@@ -24,5 +24,5 @@ class GrpcUserFinder(UserFinder):
         response = self._client.call(GetUserGrpcRequest(user_id))
         if response.status_code() is grpc.StatusCode.NOT_FOUND:
             return None
-        reply = response.raise_for_status().message()
+        reply = response.reply()
         return User(id=reply.id, name=reply.name, email=reply.email, created_at=reply.created_at)

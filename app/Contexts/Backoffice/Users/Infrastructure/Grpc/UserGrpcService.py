@@ -32,7 +32,7 @@ class UserGrpcService:
         response = self._client.call(GetUserGrpcRequest(user_id))
         if response.status_code() is grpc.StatusCode.NOT_FOUND:
             raise UserNotFound(user_id)
-        user = response.raise_for_status().message()
+        user = response.reply()
         return {
             "id": user.id,
             "name": user.name,
@@ -42,4 +42,4 @@ class UserGrpcService:
 
     def create_user(self, user_data: Mapping[str, Any]) -> str:
         response = self._client.call(CreateUserGrpcRequest(**user_data))
-        return str(response.raise_for_status().message().id)
+        return response.reply().id
