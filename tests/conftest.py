@@ -5,6 +5,7 @@ import pytest
 
 from grpc_request_client import ChannelRegistry, GrpcClient, GrpcRequest, GrpcResponse
 from tests.Support.Certificates import Certificates
+from tests.Support.InThread import InThread
 from tests.Support.RunningServer import RunningServer
 
 pytest_plugins = ["grpc_request_client.testing.pytest_plugin", "pytester"]
@@ -51,11 +52,15 @@ async def client(server: RunningServer) -> AsyncIterator[GrpcClient]:
 
 @pytest.fixture(params=["sync", "async"])
 def invoke(request: pytest.FixtureRequest) -> Invoke:
-    """Runs a test once through ``call`` and once through ``call_async``: both must behave alike."""
+    """Runs a test once through ``call`` and once through ``call_async``: both must behave alike.
+
+    ``call`` runs in a thread (``InThread``), as async code must run it: on the
+    test's event loop it would block that loop (``EventLoopBlockedWarning``).
+    """
     if request.param == "sync":
 
         async def run_sync(client: GrpcClient, grpc_request: GrpcRequest) -> GrpcResponse:
-            return client.call(grpc_request)
+            return await InThread.run(client.call, grpc_request)
 
         return run_sync
 

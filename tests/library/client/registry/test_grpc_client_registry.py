@@ -1,3 +1,4 @@
+import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -288,7 +289,7 @@ async def test_close_all_closes_every_client_it_made(server: RunningServer) -> N
     registry.close_all()
 
     with pytest.raises(GrpcClientClosed, match="is closed"):
-        users.call(ScriptedRequest("7"))
+        await asyncio.to_thread(users.call, ScriptedRequest("7"))
     with pytest.raises(GrpcClientClosed, match="is closed"):
         await orders.call_async(ScriptedRequest("7"))
 
