@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, Self
 
+from grpc_request_client.blocking import BlockedLoopWarner, running_loop
 from grpc_request_client.channels import ChannelReadiness, ChannelRegistry
 from grpc_request_client.declaration import DeclaredSettings, SettingCheck
 from grpc_request_client.engine import CallEngine
@@ -120,6 +121,7 @@ class GrpcClient(ClosesOnExit):
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False
+        self._blocked_loop = BlockedLoopWarner()
         checked = _checked(stages)
         breaker = self._connect(channel_registry)
         try:
@@ -167,7 +169,12 @@ class GrpcClient(ClosesOnExit):
         return self._settings
 
     def call(self, request: GrpcRequest) -> GrpcResponse:
-        """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
+        """Run ``request`` to its outcome, blocking; see the class docstring for what is raised.
+
+        On a thread running an event loop it warns (``EventLoopBlockedWarning``, once).
+        """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         flow = self._engine.run(self._prepare(request, False, True))
         try:
             kind, seconds, invocation = next(flow)
@@ -219,8 +226,11 @@ class GrpcClient(ClosesOnExit):
 
         The request is checked now and a mistake raised now, as ``call`` does;
         the call starts when the ``with`` is entered (or at the first read or
-        write), and its deadline runs from now.
+        write), and its deadline runs from now. On a thread running an event
+        loop it warns (``EventLoopBlockedWarning``, once).
         """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         invocation = self._prepare(request, True, True)
         return GrpcStream(
             invocation, self._engine.run(invocation), self._attempt, self._bulkhead, self._clock
@@ -254,8 +264,11 @@ class GrpcClient(ClosesOnExit):
 
         For start-up checks. A bool because an absent server is a state to report,
         not a mistake to raise (see ``ChannelReadiness``); a bad timeout raises
-        ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``.
+        ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``. On a
+        thread running an event loop it warns (``EventLoopBlockedWarning``, once).
         """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         return self._readiness.wait(timeout)
 
     async def wait_until_ready_async(

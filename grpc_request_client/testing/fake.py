@@ -22,6 +22,7 @@ from google.protobuf import descriptor_pool, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from grpc_request_client.blocking import running_loop
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient, Stages
 from grpc_request_client.declaration import DeclaredSettings
@@ -1215,18 +1216,27 @@ class FakeGrpcClient(GrpcClient):
         return tuple(call for call in self.calls if call.path == f"/{service}/{method}")
 
     def wait_until_ready(self, timeout: float) -> bool:
-        """Always ready at once while open: there is no connection to wait for."""
-        TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
-        closed = self._closed_error()
-        if closed is not None:
-            raise closed
-        return True
+        """Always ready at once while open: there is no connection to wait for.
+
+        On a thread running an event loop it warns as the real client does
+        (``EventLoopBlockedWarning``), whose wait would block that loop.
+        """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
+        return self._ready(timeout)
 
     async def wait_until_ready_async(
         self,
         timeout: float,  # noqa: ASYNC109  # checked as the real client checks it, never waited on
     ) -> bool:
-        return self.wait_until_ready(timeout)
+        return self._ready(timeout)
+
+    def _ready(self, timeout: float) -> bool:
+        TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
+        closed = self._closed_error()
+        if closed is not None:
+            raise closed
+        return True
 
     def close(self) -> None:
         self._closed = True
