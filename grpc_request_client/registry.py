@@ -206,6 +206,8 @@ _TARGET, *_FIELDS = (
 )
 _ALL = tuple(override for field in (_TARGET, *_FIELDS) for override in field.overrides())
 
+# What follows a service's prefix in a variable of another service whose name starts with its own.
+_ANOTHER_SERVICE = re.compile(r"(?:^|_)GRPC_")
 # Settings that no longer exist: refused, so a deployment learns at start-up that one is ignored.
 _RETIRED = {
     "CIRCUIT_BREAKER_FAILURE_THRESHOLD": (
@@ -228,7 +230,12 @@ class GrpcClientEnvironment:
     Every value is read before any applies, so a value that does not parse is
     reported as such, not as whatever a half-applied setting would make of it.
     A variable of a setting that no longer exists (``CIRCUIT_BREAKER_FAILURE_THRESHOLD``)
-    raises ``InvalidGrpcClientEnvironment`` instead of being ignored.
+    raises ``InvalidGrpcClientEnvironment`` instead of being ignored, and so does
+    any other variable with the service's prefix that is none of its settings
+    (``USERS_GRPC_DEFAULT_TIMEOUT``), naming the closest one (``USERS_GRPC_TIMEOUT``)
+    as ``GrpcClientSettings`` names a misspelt keyword. Only a variable whose rest
+    holds ``GRPC_`` as a word may be another service's (``users-grpc-admin`` reads
+    ``USERS_GRPC_ADMIN_GRPC_*``), so it is left alone.
     """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
@@ -251,6 +258,7 @@ class GrpcClientEnvironment:
         """
         prefix = GrpcClientName.prefix(name)
         self._refuse_retired(prefix)
+        self._refuse_unknown(name, prefix)
         found = {o: o.value(prefix, self._environ) for o in _ALL if o.is_set(prefix, self._environ)}
         settings = self._target(name, prefix, settings, found)
         for field in _FIELDS:
@@ -261,6 +269,23 @@ class GrpcClientEnvironment:
         for suffix, reason in _RETIRED.items():
             if prefix + suffix in self._environ:
                 raise InvalidGrpcClientEnvironment(prefix + suffix, reason)
+
+    def _refuse_unknown(self, name: str, prefix: str) -> None:
+        """The first variable, in sorted order, with ``prefix`` that ``name`` does not read."""
+        read = self.variables(name)
+        for variable in sorted(self._environ):
+            rest = variable.removeprefix(prefix)
+            if rest != variable and variable not in read and not _ANOTHER_SERVICE.search(rest):
+                suffixes = [known.removeprefix(prefix) for known in read]
+                closest = DeclaredSettings.closest(rest, suffixes)
+                hint = (
+                    f"did you mean {prefix}{closest}?"
+                    if closest
+                    else f"the variables read for it are {', '.join(read)}"
+                )
+                raise InvalidGrpcClientEnvironment(
+                    variable, f"is not a setting of the {name!r} client; {hint}"
+                )
 
     def _target(
         self, name: str, prefix: str, settings: GrpcClientSettings, found: Found
@@ -325,7 +350,9 @@ class GrpcClientRegistry:
     def register(self, name: str, settings: GrpcClientSettings | str) -> GrpcClientSettings:
         """Register ``name`` with ``settings`` (or just a target) as the environment overrides them.
 
-        Returns the settings its client will use.
+        Returns the settings its client will use. Raises ``InvalidGrpcClientEnvironment``
+        for a ``<NAME>_GRPC_*`` variable whose value is unusable or that is no
+        setting (see ``GrpcClientEnvironment``), and nothing is registered then.
         """
         name = GrpcClientName.check(name)
         registered = self._settings_of(settings)
