@@ -336,7 +336,7 @@ class GrpcClient(ClosesOnExit):
         """Safe on a client whose constructor failed: injector's ``CallError`` shows that one.
 
         Otherwise the ``AttributeError`` raised here would hide the real mistake
-        (typically an unregistered ``Annotated[GrpcClient, name]`` key).
+        (an ``Annotated[GrpcClient, name]`` key nobody bound, in a child injector).
         """
         if "_closed" not in vars(self):
             return f"<{type(self).__name__} not constructed>"
