@@ -1052,7 +1052,8 @@ class FakeGrpcClient(GrpcClient):
     ``stream``/``stream_async``). ``fail`` and ``unreachable`` fit every kind:
     a stream given one fails before its first message, so it is retried as a
     real one would be. A stream the caller closes early is recorded
-    ``cancelled``.
+    ``cancelled``. ``reset()`` forgets a scenario (what was scripted, what
+    was recorded, the breaker's state), so one fake serves several.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -1079,11 +1080,34 @@ class FakeGrpcClient(GrpcClient):
 
     def _connect(self, channel_registry: ChannelRegistry | None) -> CircuitBreaker | None:
         """No channel and no registry: the script for a wire, and a breaker of its own."""
+        self._scripted_anew()
+        policy = self._settings.circuit_breaker
+        self._breaker = CircuitBreaker(policy, self._clock) if policy.enabled else None
+        return self._breaker
+
+    def _scripted_anew(self) -> None:
+        """An empty script, and a wire that answers from it and records afresh."""
         self._script = FakeScript()
         self._wire = ScriptedAttempt(self._script)
         self._attempt = self._wire
-        policy = self._settings.circuit_breaker
-        return CircuitBreaker(policy, self._clock) if policy.enabled else None
+
+    def reset(self) -> None:
+        """Forget the scenario: the scripted answers, the recorded calls and the breaker's state.
+
+        So one fake serves several scenarios, in one test or from a fixture of
+        a wider scope: afterwards nothing is scripted (every method answers
+        UNIMPLEMENTED), ``calls`` is empty and attempts are numbered afresh,
+        and every circuit of its breaker is closed. What stays is the client
+        itself: its settings and stages, whether it is closed, its clock (time
+        only moves on), the bulkhead slots of calls still under way (given
+        back as they end) and its ``EventLoopBlockedWarning``, given once per
+        client. A stream still open keeps the answer it opened with, and its
+        record goes with the forgotten ones. Call it between scenarios, not
+        while another thread is calling.
+        """
+        self._scripted_anew()
+        if self._breaker is not None:
+            self._breaker.reset()
 
     def reply(
         self,
