@@ -5,7 +5,9 @@ Load them from the ``conftest.py`` at the root of your tests::
     pytest_plugins = ["grpc_request_client.testing.pytest_plugin"]
 
 A module of fixtures rather than a class, so it is named as pytest plugins are.
-Everything a fixture opens is closed at teardown, even when the test fails.
+Everything a fixture opens is closed at teardown, even when the test fails, and
+``grpc_idle_channels_closed`` closes the channels clients left idle after every
+test, without being asked for.
 """
 
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.testing.fake import FakeGrpcClient
 from grpc_request_client.testing.server import GrpcTestServer
 
@@ -44,3 +47,21 @@ def grpc_test_server() -> Iterator[StartGrpcTestServer]:
             return started.enter_context(GrpcTestServer.start(*servicers, **options))
 
         yield start
+
+
+@pytest.fixture(autouse=True)
+def grpc_idle_channels_closed() -> Iterator[None]:
+    """After each test, close the channels of ``ChannelRegistry.default()`` no client holds.
+
+    Used by every test (``autouse``). A closed client's channel lingers 60 s
+    for the next client with equal settings, which is right in a service but
+    not between tests: a later test whose server got the same port from the
+    OS would share a channel still backing off from the earlier server's
+    shutdown, and fail its first calls UNAVAILABLE ("failed to connect") for
+    up to the reconnect backoff. A channel a client still holds (one made by
+    a fixture of a wider scope) is left open. A suite that wants idle
+    channels kept overrides this fixture with one of the same name that does
+    nothing.
+    """
+    yield
+    ChannelRegistry.default().close_idle()
