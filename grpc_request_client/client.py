@@ -122,7 +122,7 @@ class GrpcClient(ClosesOnExit):
         self._clock = clock or self._default_clock()
         self._closed = False
         self._blocked_loop = BlockedLoopWarner()
-        checked = _checked(stages)
+        checked = checked_stages(stages)
         breaker = self._connect(channel_registry)
         try:
             self._start_engine(breaker, checked)
@@ -344,8 +344,11 @@ class GrpcClient(ClosesOnExit):
         return f"<{type(self).__name__} {self._settings.target} {state}>"
 
 
-def _checked(stages: Stages) -> tuple[GrpcCallStage[Any], ...]:
-    """The stages as given, once each is known to be one: a list or tuple of ``GrpcCallStage``."""
+def checked_stages(stages: Stages) -> tuple[GrpcCallStage[Any], ...]:
+    """The stages as given, once each is known to be one: a list or tuple of ``GrpcCallStage``.
+
+    Raises ``InvalidGrpcClientSettings`` for anything else.
+    """
     if not isinstance(stages, list | tuple) or not all(
         isinstance(stage, GrpcCallStage) for stage in stages
     ):

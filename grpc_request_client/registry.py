@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
-from grpc_request_client.client import GrpcClient
+from grpc_request_client.client import GrpcClient, Stages, checked_stages
 from grpc_request_client.declaration import DeclaredSettings, EnvironmentValue, SettingDeclaration
 from grpc_request_client.discovery import EnvironmentServiceRegistry, ServiceRegistry
 from grpc_request_client.errors import (
@@ -307,7 +307,8 @@ class GrpcClientEnvironment:
             return dataclasses.replace(settings, target=target)
 
 
-ClientFactory = Callable[[GrpcClientSettings], GrpcClient]
+# Called as factory(settings), or factory(settings, stages=...) when the registry has stages.
+ClientFactory = Callable[..., GrpcClient]
 _log = structlog.get_logger("grpc.client")
 
 
@@ -322,6 +323,18 @@ class GrpcClientRegistry:
     name and shared from then on, since a client is a connection.
     ``close_all()`` closes them at shutdown; ``get`` then refuses rather than
     open a connection nothing would close.
+
+    ``stages`` (``GrpcCallStage``s, outermost first) go on every client the
+    registry makes, so tracing and metrics are set up once for all of them:
+    ``GrpcClientRegistry(stages=[OpenTelemetryClientStage(), PrometheusClientMetrics()])``.
+    The same stage objects serve every client, as one stage given to several
+    clients does. ``client_factory`` makes each client from its effective
+    settings (``GrpcClient.from_settings`` unless given; a test hands out
+    ``FakeGrpcClient.from_settings``); with stages it is called with
+    ``stages=`` too, and a factory that adds stages of its own puts them after
+    the registry's. Raises ``InvalidGrpcClientSettings`` for an ``environ``
+    that is no mapping, stages that are not a list or tuple of
+    ``GrpcCallStage``, and stages with a factory that takes no ``stages=``.
     """
 
     def __init__(
@@ -329,6 +342,7 @@ class GrpcClientRegistry:
         environ: Mapping[str, str] | None = None,
         *,
         client_factory: ClientFactory = GrpcClient.from_settings,
+        stages: Stages = (),
     ) -> None:
         if environ is not None and not isinstance(environ, Mapping):
             raise InvalidGrpcClientSettings(
@@ -336,7 +350,10 @@ class GrpcClientRegistry:
                 f"got {type(environ).__qualname__}"
             )
         self._environment = GrpcClientEnvironment(os.environ if environ is None else environ)
+        self._stages = checked_stages(stages)
         self._client_factory = client_factory
+        if self._stages:
+            self._refuse_a_factory_without_stages(client_factory)
         self._settings: dict[str, GrpcClientSettings] = {}
         self._clients: dict[str, GrpcClient] = {}
         self._lock = threading.Lock()
@@ -378,8 +395,31 @@ class GrpcClientRegistry:
                 )
             client = self._clients.get(name)
             if client is None:
-                client = self._clients[name] = self._client_factory(self._known(name))
+                client = self._clients[name] = self._made(self._known(name))
             return client
+
+    def _made(self, settings: GrpcClientSettings) -> GrpcClient:
+        if self._stages:
+            return self._client_factory(settings, stages=self._stages)
+        return self._client_factory(settings)
+
+    @staticmethod
+    def _refuse_a_factory_without_stages(factory: ClientFactory) -> None:
+        """A factory whose signature cannot take ``stages=`` would fail at the first ``get``.
+
+        One whose signature cannot be read (a builtin, say) is taken on trust.
+        """
+        try:
+            signature = inspect.signature(factory)
+        except (TypeError, ValueError):
+            return
+        try:
+            signature.bind(None, stages=())
+        except TypeError:
+            raise InvalidGrpcClientSettings(
+                f"client_factory {factory!r} takes no stages= keyword; with stages, the registry "
+                "calls it as factory(settings, stages=(...)), its stages first"
+            ) from None
 
     def settings(self, name: str) -> GrpcClientSettings:
         """The effective settings of ``name``: the registered ones, with the environment's."""
