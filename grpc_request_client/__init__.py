@@ -10,6 +10,7 @@ plugin).
 """
 
 from grpc_request_client.asgi import RequestContextMiddleware
+from grpc_request_client.blocking import EventLoopBlockedWarning
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient
 from grpc_request_client.client_options import GrpcClientOptions
@@ -96,6 +97,7 @@ __all__ = [
     "CircuitBreakerPolicy",
     "DnsServiceRegistry",
     "EnvironmentServiceRegistry",
+    "EventLoopBlockedWarning",
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientAlreadyRegistered",

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 import grpc
 import grpc.aio
 
+from grpc_request_client.blocking import running_loop
 from grpc_request_client.errors import (
     GrpcClientClosed,
     InvalidGrpcClientSettings,
@@ -297,13 +298,6 @@ _Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables, AsyncGenerator[None, No
 _LoopTest: TypeAlias = "Callable[[asyncio.AbstractEventLoop], bool]"
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def _close_now(channel: grpc.aio.Channel) -> None:
     """Close an aio channel without an event loop to await on.
 
@@ -442,7 +436,7 @@ class AsyncChannels:
 
     @staticmethod
     def _close_on(loop: asyncio.AbstractEventLoop, channel: grpc.aio.Channel) -> None:
-        if loop.is_running() and loop is not _running_loop():
+        if loop.is_running() and loop is not running_loop():
             try:
                 loop.call_soon_threadsafe(_close_now, channel)
             except RuntimeError:

@@ -5,6 +5,7 @@ from typing import Any, Self, Unpack
 
 from grpc_health.v1.health_pb2 import HealthCheckResponse
 
+from grpc_request_client.blocking import BlockedLoopWarner, running_loop
 from grpc_request_client.channels import ChannelReadiness, ChannelRegistry
 from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings, SettingCheck
@@ -124,7 +125,8 @@ class GrpcClient(ClosesOnExit):
         self._settings = settings
         self._clock = clock or self._default_clock()
         self._closed = False
-        checked = _checked(stages)
+        self._blocked_loop = BlockedLoopWarner()
+        checked = checked_stages(stages)
         breaker = self._connect(channel_registry)
         try:
             self._start_engine(breaker, checked)
@@ -171,7 +173,12 @@ class GrpcClient(ClosesOnExit):
         return self._settings
 
     def call(self, request: GrpcRequest[ReplyT_co]) -> GrpcResponse[ReplyT_co]:
-        """Run ``request`` to its outcome, blocking; see the class docstring for what is raised."""
+        """Run ``request`` to its outcome, blocking; see the class docstring for what is raised.
+
+        On a thread running an event loop it warns (``EventLoopBlockedWarning``, once).
+        """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         flow = self._engine.run(self._prepare(request, False, True))
         try:
             kind, seconds, invocation = next(flow)
@@ -223,8 +230,11 @@ class GrpcClient(ClosesOnExit):
 
         The request is checked now and a mistake raised now, as ``call`` does;
         the call starts when the ``with`` is entered (or at the first read or
-        write), and its deadline runs from now.
+        write), and its deadline runs from now. On a thread running an event
+        loop it warns (``EventLoopBlockedWarning``, once).
         """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         invocation = self._prepare(request, True, True)
         return GrpcStream(
             invocation, self._engine.run(invocation), self._attempt, self._bulkhead, self._clock
@@ -258,8 +268,11 @@ class GrpcClient(ClosesOnExit):
 
         For start-up checks. A bool because an absent server is a state to report,
         not a mistake to raise (see ``ChannelReadiness``); a bad timeout raises
-        ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``.
+        ``InvalidGrpcTimeout`` and a closed client ``GrpcClientClosed``. On a
+        thread running an event loop it warns (``EventLoopBlockedWarning``, once).
         """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
         return self._readiness.wait(timeout)
 
     async def wait_until_ready_async(
@@ -329,7 +342,7 @@ class GrpcClient(ClosesOnExit):
         """Safe on a client whose constructor failed: injector's ``CallError`` shows that one.
 
         Otherwise the ``AttributeError`` raised here would hide the real mistake
-        (typically an unregistered ``Annotated[GrpcClient, name]`` key).
+        (an ``Annotated[GrpcClient, name]`` key nobody bound, in a child injector).
         """
         if "_closed" not in vars(self):
             return f"<{type(self).__name__} not constructed>"
@@ -337,8 +350,11 @@ class GrpcClient(ClosesOnExit):
         return f"<{type(self).__name__} {self._settings.target} {state}>"
 
 
-def _checked(stages: Stages) -> tuple[GrpcCallStage[Any], ...]:
-    """The stages as given, once each is known to be one: a list or tuple of ``GrpcCallStage``."""
+def checked_stages(stages: Stages) -> tuple[GrpcCallStage[Any], ...]:
+    """The stages as given, once each is known to be one: a list or tuple of ``GrpcCallStage``.
+
+    Raises ``InvalidGrpcClientSettings`` for anything else.
+    """
     if not isinstance(stages, list | tuple) or not all(
         isinstance(stage, GrpcCallStage) for stage in stages
     ):

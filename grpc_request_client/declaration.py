@@ -99,9 +99,17 @@ class DeclaredSettings:
         known = [field.name for field in dataclasses.fields(kind)]
         for name in given:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"the options are {known}"
+                close = DeclaredSettings.closest(name, known)
+                hint = f"did you mean {close!r}?" if close else f"the options are {known}"
                 raise InvalidGrpcClientSettings(f"unknown option {name!r}; {hint}")
+
+    @staticmethod
+    def closest(name: str, known: Iterable[str]) -> str | None:
+        """The one of ``known`` a misspelt ``name`` most likely meant; ``None`` if none is close.
+
+        ``difflib.get_close_matches``' rule: the best similarity ratio, at least 0.6.
+        """
+        return next(iter(difflib.get_close_matches(name, list(known), n=1)), None)
 
     @staticmethod
     def signed(kind: "type[DataclassInstance]", *, after: str) -> Callable[[_Function], _Function]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
-from grpc_request_client.client import GrpcClient
+from grpc_request_client.client import GrpcClient, Stages, checked_stages
 from grpc_request_client.declaration import DeclaredSettings, EnvironmentValue, SettingDeclaration
 from grpc_request_client.discovery import EnvironmentServiceRegistry, ServiceRegistry
 from grpc_request_client.errors import (
@@ -206,6 +206,8 @@ _TARGET, *_FIELDS = (
 )
 _ALL = tuple(override for field in (_TARGET, *_FIELDS) for override in field.overrides())
 
+# What follows a service's prefix in a variable of another service whose name starts with its own.
+_ANOTHER_SERVICE = re.compile(r"(?:^|_)GRPC_")
 # Settings that no longer exist: refused, so a deployment learns at start-up that one is ignored.
 _RETIRED = {
     "CIRCUIT_BREAKER_FAILURE_THRESHOLD": (
@@ -228,7 +230,12 @@ class GrpcClientEnvironment:
     Every value is read before any applies, so a value that does not parse is
     reported as such, not as whatever a half-applied setting would make of it.
     A variable of a setting that no longer exists (``CIRCUIT_BREAKER_FAILURE_THRESHOLD``)
-    raises ``InvalidGrpcClientEnvironment`` instead of being ignored.
+    raises ``InvalidGrpcClientEnvironment`` instead of being ignored, and so does
+    any other variable with the service's prefix that is none of its settings
+    (``USERS_GRPC_DEFAULT_TIMEOUT``), naming the closest one (``USERS_GRPC_TIMEOUT``)
+    as ``GrpcClientSettings`` names a misspelt keyword. Only a variable whose rest
+    holds ``GRPC_`` as a word may be another service's (``users-grpc-admin`` reads
+    ``USERS_GRPC_ADMIN_GRPC_*``), so it is left alone.
     """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
@@ -251,6 +258,7 @@ class GrpcClientEnvironment:
         """
         prefix = GrpcClientName.prefix(name)
         self._refuse_retired(prefix)
+        self._refuse_unknown(name, prefix)
         found = {o: o.value(prefix, self._environ) for o in _ALL if o.is_set(prefix, self._environ)}
         settings = self._target(name, prefix, settings, found)
         for field in _FIELDS:
@@ -261,6 +269,23 @@ class GrpcClientEnvironment:
         for suffix, reason in _RETIRED.items():
             if prefix + suffix in self._environ:
                 raise InvalidGrpcClientEnvironment(prefix + suffix, reason)
+
+    def _refuse_unknown(self, name: str, prefix: str) -> None:
+        """The first variable, in sorted order, with ``prefix`` that ``name`` does not read."""
+        read = self.variables(name)
+        for variable in sorted(self._environ):
+            rest = variable.removeprefix(prefix)
+            if rest != variable and variable not in read and not _ANOTHER_SERVICE.search(rest):
+                suffixes = [known.removeprefix(prefix) for known in read]
+                closest = DeclaredSettings.closest(rest, suffixes)
+                hint = (
+                    f"did you mean {prefix}{closest}?"
+                    if closest
+                    else f"the variables read for it are {', '.join(read)}"
+                )
+                raise InvalidGrpcClientEnvironment(
+                    variable, f"is not a setting of the {name!r} client; {hint}"
+                )
 
     def _target(
         self, name: str, prefix: str, settings: GrpcClientSettings, found: Found
@@ -282,7 +307,8 @@ class GrpcClientEnvironment:
             return dataclasses.replace(settings, target=target)
 
 
-ClientFactory = Callable[[GrpcClientSettings], GrpcClient]
+# Called as factory(settings), or factory(settings, stages=...) when the registry has stages.
+ClientFactory = Callable[..., GrpcClient]
 _log = structlog.get_logger("grpc.client")
 
 
@@ -297,6 +323,18 @@ class GrpcClientRegistry:
     name and shared from then on, since a client is a connection.
     ``close_all()`` closes them at shutdown; ``get`` then refuses rather than
     open a connection nothing would close.
+
+    ``stages`` (``GrpcCallStage``s, outermost first) go on every client the
+    registry makes, so tracing and metrics are set up once for all of them:
+    ``GrpcClientRegistry(stages=[OpenTelemetryClientStage(), PrometheusClientMetrics()])``.
+    The same stage objects serve every client, as one stage given to several
+    clients does. ``client_factory`` makes each client from its effective
+    settings (``GrpcClient.from_settings`` unless given; a test hands out
+    ``FakeGrpcClient.from_settings``); with stages it is called with
+    ``stages=`` too, and a factory that adds stages of its own puts them after
+    the registry's. Raises ``InvalidGrpcClientSettings`` for an ``environ``
+    that is no mapping, stages that are not a list or tuple of
+    ``GrpcCallStage``, and stages with a factory that takes no ``stages=``.
     """
 
     def __init__(
@@ -304,6 +342,7 @@ class GrpcClientRegistry:
         environ: Mapping[str, str] | None = None,
         *,
         client_factory: ClientFactory = GrpcClient.from_settings,
+        stages: Stages = (),
     ) -> None:
         if environ is not None and not isinstance(environ, Mapping):
             raise InvalidGrpcClientSettings(
@@ -311,7 +350,10 @@ class GrpcClientRegistry:
                 f"got {type(environ).__qualname__}"
             )
         self._environment = GrpcClientEnvironment(os.environ if environ is None else environ)
+        self._stages = checked_stages(stages)
         self._client_factory = client_factory
+        if self._stages:
+            self._refuse_a_factory_without_stages(client_factory)
         self._settings: dict[str, GrpcClientSettings] = {}
         self._clients: dict[str, GrpcClient] = {}
         self._lock = threading.Lock()
@@ -325,7 +367,9 @@ class GrpcClientRegistry:
     def register(self, name: str, settings: GrpcClientSettings | str) -> GrpcClientSettings:
         """Register ``name`` with ``settings`` (or just a target) as the environment overrides them.
 
-        Returns the settings its client will use.
+        Returns the settings its client will use. Raises ``InvalidGrpcClientEnvironment``
+        for a ``<NAME>_GRPC_*`` variable whose value is unusable or that is no
+        setting (see ``GrpcClientEnvironment``), and nothing is registered then.
         """
         name = GrpcClientName.check(name)
         registered = self._settings_of(settings)
@@ -351,8 +395,31 @@ class GrpcClientRegistry:
                 )
             client = self._clients.get(name)
             if client is None:
-                client = self._clients[name] = self._client_factory(self._known(name))
+                client = self._clients[name] = self._made(self._known(name))
             return client
+
+    def _made(self, settings: GrpcClientSettings) -> GrpcClient:
+        if self._stages:
+            return self._client_factory(settings, stages=self._stages)
+        return self._client_factory(settings)
+
+    @staticmethod
+    def _refuse_a_factory_without_stages(factory: ClientFactory) -> None:
+        """A factory whose signature cannot take ``stages=`` would fail at the first ``get``.
+
+        One whose signature cannot be read (a builtin, say) is taken on trust.
+        """
+        try:
+            signature = inspect.signature(factory)
+        except (TypeError, ValueError):
+            return
+        try:
+            signature.bind(None, stages=())
+        except TypeError:
+            raise InvalidGrpcClientSettings(
+                f"client_factory {factory!r} takes no stages= keyword; with stages, the registry "
+                "calls it as factory(settings, stages=(...)), its stages first"
+            ) from None
 
     def settings(self, name: str) -> GrpcClientSettings:
         """The effective settings of ``name``: the registered ones, with the environment's."""

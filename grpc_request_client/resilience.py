@@ -314,6 +314,14 @@ class CircuitBreaker:
         self._circuits = {}
         self._lock = threading.Lock()
 
+    def reset(self) -> None:
+        """Forget every circuit: the next call to each key meets a closed one, as in a new breaker.
+
+        A permit handed out before is settled into nothing, its circuit gone.
+        """
+        with self._lock:
+            self._circuits = {}
+
     def admit(self, key: str) -> CircuitPermit | None:
         """A permit for one call; ``None`` when refused (open, or every trial place taken).
 

@@ -35,6 +35,7 @@ PACKAGE_SURFACE = [
     "CircuitBreakerPolicy",
     "DnsServiceRegistry",
     "EnvironmentServiceRegistry",
+    "EventLoopBlockedWarning",
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientAlreadyRegistered",

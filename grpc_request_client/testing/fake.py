@@ -22,6 +22,7 @@ from google.protobuf import descriptor_pool, text_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from grpc_request_client.blocking import running_loop
 from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient, Stages
 from grpc_request_client.client_options import GrpcClientOptions
@@ -1053,7 +1054,8 @@ class FakeGrpcClient(GrpcClient):
     ``stream``/``stream_async``). ``fail`` and ``unreachable`` fit every kind:
     a stream given one fails before its first message, so it is retried as a
     real one would be. A stream the caller closes early is recorded
-    ``cancelled``.
+    ``cancelled``. ``reset()`` forgets a scenario (what was scripted, what
+    was recorded, the breaker's state), so one fake serves several.
     """
 
     @DeclaredSettings.signed(GrpcClientSettings, after="target")
@@ -1080,11 +1082,34 @@ class FakeGrpcClient(GrpcClient):
 
     def _connect(self, channel_registry: ChannelRegistry | None) -> CircuitBreaker | None:
         """No channel and no registry: the script for a wire, and a breaker of its own."""
+        self._scripted_anew()
+        policy = self._settings.circuit_breaker
+        self._breaker = CircuitBreaker(policy, self._clock) if policy.enabled else None
+        return self._breaker
+
+    def _scripted_anew(self) -> None:
+        """An empty script, and a wire that answers from it and records afresh."""
         self._script = FakeScript()
         self._wire = ScriptedAttempt(self._script)
         self._attempt = self._wire
-        policy = self._settings.circuit_breaker
-        return CircuitBreaker(policy, self._clock) if policy.enabled else None
+
+    def reset(self) -> None:
+        """Forget the scenario: the scripted answers, the recorded calls and the breaker's state.
+
+        So one fake serves several scenarios, in one test or from a fixture of
+        a wider scope: afterwards nothing is scripted (every method answers
+        UNIMPLEMENTED), ``calls`` is empty and attempts are numbered afresh,
+        and every circuit of its breaker is closed. What stays is the client
+        itself: its settings and stages, whether it is closed, its clock (time
+        only moves on), the bulkhead slots of calls still under way (given
+        back as they end) and its ``EventLoopBlockedWarning``, given once per
+        client. A stream still open keeps the answer it opened with, and its
+        record goes with the forgotten ones. Call it between scenarios, not
+        while another thread is calling.
+        """
+        self._scripted_anew()
+        if self._breaker is not None:
+            self._breaker.reset()
 
     def reply(
         self,
@@ -1217,18 +1242,27 @@ class FakeGrpcClient(GrpcClient):
         return tuple(call for call in self.calls if call.path == f"/{service}/{method}")
 
     def wait_until_ready(self, timeout: float) -> bool:
-        """Always ready at once while open: there is no connection to wait for."""
-        TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
-        closed = self._closed_error()
-        if closed is not None:
-            raise closed
-        return True
+        """Always ready at once while open: there is no connection to wait for.
+
+        On a thread running an event loop it warns as the real client does
+        (``EventLoopBlockedWarning``), whose wait would block that loop.
+        """
+        if running_loop() is not None:
+            self._blocked_loop.warn()
+        return self._ready(timeout)
 
     async def wait_until_ready_async(
         self,
         timeout: float,  # noqa: ASYNC109  # checked as the real client checks it, never waited on
     ) -> bool:
-        return self.wait_until_ready(timeout)
+        return self._ready(timeout)
+
+    def _ready(self, timeout: float) -> bool:
+        TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout")
+        closed = self._closed_error()
+        if closed is not None:
+            raise closed
+        return True
 
     def close(self) -> None:
         self._closed = True

@@ -5,7 +5,9 @@ Load them from the ``conftest.py`` at the root of your tests::
     pytest_plugins = ["grpc_request_client.testing.pytest_plugin"]
 
 A module of fixtures rather than a class, so it is named as pytest plugins are.
-Everything a fixture opens is closed at teardown, even when the test fails.
+Everything a fixture opens is closed at teardown, even when the test fails, and
+``grpc_idle_channels_closed`` closes the channels clients left idle after every
+test, without being asked for.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -15,6 +17,7 @@ from typing import ParamSpec, Protocol
 import grpc
 import pytest
 
+from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.testing.fake import FakeGrpcClient
 from grpc_request_client.testing.server import GrpcTestServer, Interceptor
 
@@ -72,3 +75,21 @@ def _stopped_with(
         return stack.enter_context(start(*args, **kwargs))
 
     return started
+
+
+@pytest.fixture(autouse=True)
+def grpc_idle_channels_closed() -> Iterator[None]:
+    """After each test, close the channels of ``ChannelRegistry.default()`` no client holds.
+
+    Used by every test (``autouse``). A closed client's channel lingers 60 s
+    for the next client with equal settings, which is right in a service but
+    not between tests: a later test whose server got the same port from the
+    OS would share a channel still backing off from the earlier server's
+    shutdown, and fail its first calls UNAVAILABLE ("failed to connect") for
+    up to the reconnect backoff. A channel a client still holds (one made by
+    a fixture of a wider scope) is left open. A suite that wants idle
+    channels kept overrides this fixture with one of the same name that does
+    nothing.
+    """
+    yield
+    ChannelRegistry.default().close_idle()

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from app.Demo.DemoServer import DemoServer
+from grpc_request_client import EventLoopBlockedWarning
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [
@@ -35,6 +36,11 @@ PAGES = [
     Path(__file__).resolve().parent / "spec_examples.md",
 ]
 EXPECTED_NOT_RUN = 1
+# Blocks that make a blocking call (call(), call_service()...) beside a top-level await: run
+# as the asyncio REPL runs them, that call blocks the REPL's event loop, and the client says
+# so (EventLoopBlockedWarning). The manual keeps the two apart; the specification's first
+# example mixes them, and runs as written, so it must warn.
+BLOCKS_THE_LOOP = {"spec_examples.md:15"}
 _OPENING = re.compile(r"^```python\s*$")
 _CLOSING = re.compile(r"^```\s*$")
 _MARKER = re.compile(r"^<!--\s*(not-run|expect-output):\s*(.*?)\s*-->\s*$")
@@ -122,6 +128,10 @@ def test_every_block_that_runs_says_what_it_should_print() -> None:
     assert unchecked == [], "add <!-- expect-output: ... --> above these blocks"
 
 
+def test_the_blocks_known_to_block_the_loop_are_blocks_that_run() -> None:
+    assert {block.id for block in RUN} >= BLOCKS_THE_LOOP
+
+
 def test_blocks_that_do_not_run_are_the_known_few() -> None:
     assert len(NOT_RUN) == EXPECTED_NOT_RUN, [(b.id, b.not_run) for b in NOT_RUN]
     assert all(block.not_run for block in NOT_RUN), "every not-run marker needs a reason"
@@ -129,7 +139,11 @@ def test_blocks_that_do_not_run_are_the_known_few() -> None:
 
 @pytest.mark.parametrize("block", RUN, ids=[block.id for block in RUN])
 def test_example_runs_and_prints_what_the_docs_say(block: DocBlock, server: DemoServer) -> None:
-    output = _execute(block, server.target)
+    if block.id in BLOCKS_THE_LOOP:
+        with pytest.warns(EventLoopBlockedWarning):
+            output = _execute(block, server.target)
+    else:
+        output = _execute(block, server.target)
 
     missing = [text for text in block.expected if text not in output]
     assert missing == [], f"{block.id} printed:\n{output}"

@@ -10,9 +10,11 @@ from tests.Support.StreamSide import StreamSide
 
 
 @pytest.fixture(params=["sync", "async"])
-def stream_side(request: pytest.FixtureRequest) -> StreamSide:
+def stream_side(request: pytest.FixtureRequest) -> Iterator[StreamSide]:
     """Runs a stream test once through ``stream``/``call`` and once through their async twins."""
-    return StreamSide(request.param)
+    side = StreamSide(request.param)
+    yield side
+    side.shutdown()
 
 
 @pytest.fixture

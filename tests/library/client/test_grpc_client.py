@@ -292,12 +292,12 @@ def test_a_thousand_short_lived_clients_open_one_connection(server: RunningServe
 
 async def test_context_managers_close_the_client(server: RunningServer) -> None:
     with GrpcClient(server.target) as sync_client:
-        assert sync_client.call(ScriptedRequest("1")).is_success()
+        assert (await asyncio.to_thread(sync_client.call, ScriptedRequest("1"))).is_success()
     async with GrpcClient(server.target) as async_client:
         assert (await async_client.call_async(ScriptedRequest("1"))).is_success()
 
     with pytest.raises(GrpcClientClosed):
-        sync_client.call(ScriptedRequest("1"))
+        await asyncio.to_thread(sync_client.call, ScriptedRequest("1"))
     with pytest.raises(GrpcClientClosed):
         await async_client.call_async(ScriptedRequest("1"))
 

@@ -23,6 +23,7 @@ from grpc_request_client import (
 )
 from protos import user_pb2
 from tests.conftest import Invoke
+from tests.Support.InThread import InThread
 from tests.Support.RefusedPort import RefusedPort
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -126,7 +127,10 @@ async def test_close_mid_call_gives_the_same_details_sync_and_async(server: Runn
         client = GrpcClient(server.target, channel_registry=ChannelRegistry(linger=0))
         request = ScriptedRequest("slow", timeout=3)
         threading.Timer(0.2, client.close).start()
-        answers.append(await client.call_async(request) if use_async else client.call(request))
+        if use_async:
+            answers.append(await client.call_async(request))
+        else:
+            answers.append(await InThread.run(client.call, request))
     sync, aio = answers
     assert (sync.status_code(), sync.details()) == (aio.status_code(), aio.details())
 

@@ -81,11 +81,11 @@ async def test_call_refuses_what_it_cannot_make_naming_what_can(
         ),
     ],
 )
-def test_stream_refuses_a_method_that_answers_once(
+async def test_stream_refuses_a_method_that_answers_once(
     client: GrpcClient, stream_side: StreamSide, request_: object, says: str
 ) -> None:
     with pytest.raises(UnsupportedGrpcMethod, match=says):
-        stream_side.open(client, request_)  # type: ignore[arg-type]
+        await stream_side.open(client, request_)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -166,9 +166,9 @@ def test_the_blocking_api_refuses_an_async_iterable(client: GrpcClient) -> None:
 async def test_writes_the_stream_cannot_take_are_refused_and_not_sent(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    written = stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
-    sending = stream_side.open(client, ChunksRequest([CHUNK], method="ChecksumChunks"))
-    listing = stream_side.open(client, DownloadRequest())
+    written = await stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
+    sending = await stream_side.open(client, ChunksRequest([CHUNK], method="ChecksumChunks"))
+    listing = await stream_side.open(client, DownloadRequest())
 
     with pytest.raises(
         InvalidGrpcMessage, match=r"takes storage\.ObjectChunk; write\(\) was given"
@@ -192,7 +192,7 @@ async def test_writes_the_stream_cannot_take_are_refused_and_not_sent(
 async def test_a_write_after_the_stream_ended_is_refused(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
+    stream = await stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
     await stream_side.enter(stream)
     await stream_side.close(stream)
 

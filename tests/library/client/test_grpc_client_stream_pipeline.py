@@ -20,7 +20,7 @@ from grpc_request_client.testing import GrpcTestServer
 from tests.Support.ChunksRequest import ChunksRequest
 from tests.Support.DownloadRequest import DownloadRequest
 from tests.Support.StorageService import StorageService
-from tests.Support.StreamSide import StreamSide
+from tests.Support.StreamSide import Stream, StreamSide
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 # CANCELLED counts as a failure here, so an early close counted would open the circuit a
@@ -39,7 +39,7 @@ async def test_an_open_stream_holds_one_bulkhead_slot_until_it_ends(
 ) -> None:
     bulkhead = BulkheadPolicy(max_in_flight=1, wait=False)
     with GrpcClient(served.target, bulkhead=bulkhead) as client:
-        stream = stream_side.open(client, DownloadRequest(chunks=3))
+        stream = await stream_side.open(client, DownloadRequest(chunks=3))
         await stream_side.enter(stream)
         while_open = await stream_side.call(client, DownloadRequest(method="StatObject"))
         await stream_side.read_all(stream)
@@ -54,12 +54,12 @@ async def test_the_breaker_hears_a_streams_final_status_and_not_an_early_close(
 ) -> None:
     failing = DownloadRequest(chunks=5, metadata={"fail-after": "1"})
     with GrpcClient(served.target, circuit_breaker=BREAKER, retry=NO_RETRY) as client:
-        closed_early = stream_side.open(client, DownloadRequest(chunks=5))
+        closed_early = await stream_side.open(client, DownloadRequest(chunks=5))
         await stream_side.read_some(closed_early, 1)
         for _ in range(2):
             with pytest.raises(RemoteServiceUnavailable):
-                await stream_side.read_all(stream_side.open(client, failing))
-        refused = stream_side.open(client, DownloadRequest())
+                await stream_side.read_all(await stream_side.open(client, failing))
+        refused = await stream_side.open(client, DownloadRequest())
         with pytest.raises(RemoteServiceUnavailable, match="circuit open"):
             await stream_side.read_all(refused)
 
@@ -71,8 +71,8 @@ async def test_one_log_event_per_stream_with_its_kind_and_message_counts(
     served: GrpcTestServer, stream_side: StreamSide
 ) -> None:
     with GrpcClient(served.target) as client, capture_logs() as logs:
-        await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=3)))
-        await stream_side.read_some(stream_side.open(client, DownloadRequest(chunks=9)), 2)
+        await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=3)))
+        await stream_side.read_some(await stream_side.open(client, DownloadRequest(chunks=9)), 2)
         await stream_side.call(client, ChunksRequest(ChunksRequest.chunks(4)))
 
     events = [(log["event"], log["log_level"], log.get("kind")) for log in logs]
@@ -90,10 +90,10 @@ async def test_a_health_watch_sees_the_status_change(
 ) -> None:
     service = "storage.ObjectStorage"
     with GrpcClient(served.target) as client:
-        watch = client.watch_health(service) if stream_side.side == "sync" else None
-        watch_async = client.watch_health_async(service) if stream_side.side == "async" else None
-        stream = watch or watch_async
-        assert stream is not None
+        if stream_side.side == "sync":
+            stream: Stream = await stream_side.blocking(client.watch_health, service)
+        else:
+            stream = client.watch_health_async(service)
         await stream_side.enter(stream)
         first = await stream_side.read(stream)
         served.health.set(service, HealthCheckResponse.NOT_SERVING)
@@ -139,10 +139,10 @@ async def test_stages_see_a_stream_as_one_call_and_each_attempt(
     seen = _Seen()
     retry = RetryPolicy(max_attempts=2, initial_backoff=0.01)
     with GrpcClient(served.target, stages=[seen], retry=retry) as client:
-        await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=2)))
+        await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=2)))
         with pytest.raises(RemoteServiceUnavailable):
             await stream_side.read_all(
-                stream_side.open(client, DownloadRequest(metadata={"fail-after": "0"}))
+                await stream_side.open(client, DownloadRequest(metadata={"fail-after": "0"}))
             )
 
     assert seen.calls == [
@@ -172,7 +172,7 @@ async def test_a_stage_that_raises_at_a_streams_end_is_what_the_reader_gets(
     served: GrpcTestServer, stream_side: StreamSide
 ) -> None:
     with GrpcClient(served.target, stages=[_Exploding()]) as client:
-        stream = stream_side.open(client, DownloadRequest(chunks=2))
+        stream = await stream_side.open(client, DownloadRequest(chunks=2))
         with pytest.raises(RuntimeError, match="a bug in the stage"):
             await stream_side.read_all(stream)
         with pytest.raises(GrpcStreamClosed, match="ended with RuntimeError after 2 messages"):

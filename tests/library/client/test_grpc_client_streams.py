@@ -38,7 +38,7 @@ async def client(served: GrpcTestServer) -> AsyncIterator[GrpcClient]:
 async def test_a_server_stream_hands_out_every_message_then_reads_as_a_response(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=4, size=3))
+    stream = await stream_side.open(client, DownloadRequest(chunks=4, size=3))
     await stream_side.enter(stream)
     first = await stream_side.read(stream)
     initial = stream.initial_metadata()
@@ -82,7 +82,7 @@ async def test_a_bidi_stream_answers_each_write_before_the_next_is_sent(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
     async with asyncio.timeout(10):
-        stream = stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
+        stream = await stream_side.open(client, ChunksRequest(None, method="ChecksumChunks"))
         await stream_side.enter(stream)
         answers = []
         for chunk in ChunksRequest.chunks(3, size=2):
@@ -100,7 +100,7 @@ async def test_a_bidi_stream_answers_each_write_before_the_next_is_sent(
 async def test_a_bidi_stream_can_send_its_requests_messages(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(
+    stream = await stream_side.open(
         client, ChunksRequest(ChunksRequest.chunks(4), method="ChecksumChunks")
     )
 
@@ -113,7 +113,7 @@ async def test_a_bidi_stream_can_send_its_requests_messages(
 async def test_a_stream_that_fails_midway_raises_after_the_messages_that_arrived(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(
+    stream = await stream_side.open(
         client, DownloadRequest(chunks=5, metadata={"fail-after": "2", "fail-code": "DATA_LOSS"})
     )
     seen: list[object] = []
@@ -130,7 +130,7 @@ async def test_a_stream_that_fails_midway_raises_after_the_messages_that_arrived
 async def test_a_streams_status_is_refused_until_it_has_ended(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=3))
+    stream = await stream_side.open(client, DownloadRequest(chunks=3))
     await stream_side.enter(stream)
     await stream_side.read(stream)
 
@@ -143,7 +143,9 @@ async def test_a_streams_status_is_refused_until_it_has_ended(
 async def test_leaving_the_loop_early_cancels_the_call_on_the_server(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"}))
+    stream = await stream_side.open(
+        client, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"})
+    )
 
     taken = await stream_side.read_some(stream, 2)
 
@@ -159,7 +161,7 @@ async def test_leaving_the_loop_early_cancels_the_call_on_the_server(
 async def test_closing_a_stream_never_entered_sends_nothing(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest())
+    stream = await stream_side.open(client, DownloadRequest())
 
     await stream_side.close(stream)
     await stream_side.call(client, DownloadRequest(method="StatObject"))
@@ -171,7 +173,9 @@ async def test_closing_a_stream_never_entered_sends_nothing(
 async def test_cancelling_the_reader_cancels_the_call_on_the_server(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=1000, metadata={"delay-ms": "50"}))
+    stream = await stream_side.open(
+        client, DownloadRequest(chunks=1000, metadata={"delay-ms": "50"})
+    )
     await stream_side.enter(stream)
     await stream_side.read(stream)
     if stream_side.side == "sync":
@@ -192,7 +196,7 @@ async def test_cancelling_the_reader_cancels_the_call_on_the_server(
 async def test_the_requests_timeout_bounds_the_whole_stream(
     client: GrpcClient, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(
+    stream = await stream_side.open(
         client, DownloadRequest(chunks=100, timeout=0.5, metadata={"delay-ms": "100"})
     )
 
@@ -206,7 +210,7 @@ async def test_the_requests_timeout_bounds_the_whole_stream(
 async def test_a_failure_before_the_first_reply_is_retried(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(metadata={"fail-after": "0"}))
+    stream = await stream_side.open(client, DownloadRequest(metadata={"fail-after": "0"}))
 
     with pytest.raises(RemoteServiceUnavailable):
         await stream_side.read_all(stream)
@@ -218,7 +222,7 @@ async def test_a_failure_before_the_first_reply_is_retried(
 async def test_a_failure_after_the_first_reply_is_never_retried(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=5, metadata={"fail-after": "1"}))
+    stream = await stream_side.open(client, DownloadRequest(chunks=5, metadata={"fail-after": "1"}))
 
     with pytest.raises(RemoteServiceUnavailable):
         await stream_side.read_all(stream)
@@ -248,7 +252,7 @@ async def test_metadata_and_the_context_ids_travel_with_a_stream(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
     with RequestContext.scope(trace_id="stream-trace-0001"):
-        stream = stream_side.open(client, DownloadRequest(metadata={"x-tenant": "acme"}))
+        stream = await stream_side.open(client, DownloadRequest(metadata={"x-tenant": "acme"}))
         await stream_side.read_all(stream)
 
     [record] = storage.wait_for_ended(1, timeout=5.0)
@@ -259,7 +263,9 @@ async def test_metadata_and_the_context_ids_travel_with_a_stream(
 async def test_closing_a_stream_midway_cancels_the_call_on_the_server(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"}))
+    stream = await stream_side.open(
+        client, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"})
+    )
     await stream_side.enter(stream)
     await stream_side.read(stream)
 
@@ -276,7 +282,9 @@ async def test_a_stream_dropped_while_open_gives_its_bulkhead_slot_back(
 ) -> None:
     bulkhead = BulkheadPolicy(max_in_flight=1, wait=False)
     with GrpcClient(served.target, bulkhead=bulkhead) as limited:
-        stream = stream_side.open(limited, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"}))
+        stream = await stream_side.open(
+            limited, DownloadRequest(chunks=1000, metadata={"delay-ms": "5"})
+        )
         await stream_side.enter(stream)
         await stream_side.read(stream)
         del stream
@@ -292,7 +300,9 @@ async def test_an_attempt_timeout_does_not_cut_a_stream_short(
 ) -> None:
     capped = RetryPolicy(attempt_timeout=0.1)
     with GrpcClient(served.target, retry=capped) as client:
-        stream = stream_side.open(client, DownloadRequest(chunks=6, metadata={"delay-ms": "50"}))
+        stream = await stream_side.open(
+            client, DownloadRequest(chunks=6, metadata={"delay-ms": "50"})
+        )
         chunks = await stream_side.read_all(stream)
 
     assert len(chunks) == 6
@@ -302,7 +312,7 @@ async def test_an_attempt_timeout_does_not_cut_a_stream_short(
 async def test_a_close_from_elsewhere_while_a_read_waits_ends_the_stream_as_closed(
     client: GrpcClient, storage: StorageService, stream_side: StreamSide
 ) -> None:
-    stream = stream_side.open(client, DownloadRequest(chunks=5, metadata={"delay-ms": "300"}))
+    stream = await stream_side.open(client, DownloadRequest(chunks=5, metadata={"delay-ms": "300"}))
     await stream_side.enter(stream)
     if stream_side.side == "sync":
         threading.Timer(0.1, stream.close).start()  # type: ignore[union-attr]
@@ -323,7 +333,7 @@ async def test_a_write_after_the_server_ended_the_stream_is_refused(
 ) -> None:
     chunk = ChunksRequest.chunks(1)[0]
     failing = ChunksRequest(None, method="ChecksumChunks", metadata={"fail-after": "1"})
-    stream = stream_side.open(client, failing)
+    stream = await stream_side.open(client, failing)
     await stream_side.write(stream, chunk)
     await stream_side.read(stream)
     storage.wait_for_ended(1, timeout=5.0)

@@ -12,13 +12,16 @@ from grpc_request_client import (
     GrpcClientSettings,
     GrpcClientsModule,
     InvalidGrpcClientName,
+    UnknownGrpcClient,
 )
+from grpc_request_client.testing import FakeGrpcClient
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
 UsersGrpcClient = Annotated[GrpcClient, "users"]
 OrdersGrpcClient = Annotated[GrpcClient, "orders"]
 BillingGrpcClient = Annotated[GrpcClient, "billing"]
+LegacyGrpcClient = Annotated[GrpcClient, "legacy"]
 
 
 class UserDirectory:
@@ -127,32 +130,84 @@ def test_a_name_registered_after_the_injector_was_made_is_not_bound(
     registry.register("billing", "billing.internal:50051")
 
     assert not container.binder.has_explicit_binding_for(GrpcClientsModule.key("billing"))
+    with pytest.raises(
+        UnknownGrpcClient,
+        match=r"^Annotated\[GrpcClient, 'billing'\] is not bound: 'billing' was registered after "
+        r"this Injector was made; register every service before making the Injector$",
+    ):
+        container.get(Invoicing)
     assert Injector([GrpcClientsModule(registry)]).get(Invoicing).billing is registry.get("billing")
 
 
-def test_an_unregistered_name_fails_when_the_object_graph_is_built(
-    registry: GrpcClientRegistry,
+@pytest.mark.parametrize(
+    ("auto_bind", "asked"),
+    [(True, Invoicing), (True, BillingGrpcClient), (False, BillingGrpcClient)],
+    ids=["a-class-that-needs-it", "the-key", "the-key-without-auto-bind"],
+)
+def test_an_unregistered_name_fails_where_the_graph_asks_for_it_listing_the_names(
+    registry: GrpcClientRegistry, auto_bind: bool, asked: object
 ) -> None:
-    """injector auto-binds keys it does not know, so the failure is its own: see the docs."""
+    """Not injector's ``CallError`` over ``GrpcClient()`` missing its target, nor its bare
+    ``UnsatisfiedRequirement``: the name asked for, and the names there are."""
+    container = Injector([GrpcClientsModule(registry)], auto_bind=auto_bind)
+
+    with pytest.raises(UnknownGrpcClient) as raised:
+        container.get(asked)  # type: ignore[call-overload]
+
+    assert str(raised.value) == (
+        "Annotated[GrpcClient, 'billing'] is not bound: no gRPC client is registered as "
+        "'billing'; registered: 'orders', 'users'"
+    )
+    assert isinstance(raised.value, LookupError)
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        pytest.param(GrpcClient, "GrpcClient", id="no-name"),
+        pytest.param(
+            Annotated[GrpcClient, 7], r"typing\.Annotated\[.*GrpcClient, 7\]", id="number"
+        ),
+        pytest.param(
+            Annotated[GrpcClient, "users", "eu"],
+            r"typing\.Annotated\[.*GrpcClient, 'users', 'eu'\]",
+            id="two-names",
+        ),
+    ],
+)
+def test_a_client_key_of_another_shape_is_refused_saying_the_shape(
+    registry: GrpcClientRegistry, key: object, shown: str
+) -> None:
     container = Injector([GrpcClientsModule(registry)])
 
     with pytest.raises(
-        injector.CallError, match=r"GrpcClient.__init__\(\) missing .* 'target'"
-    ) as raised:
-        container.get(Invoicing)
+        UnknownGrpcClient,
+        match=f"^{shown} is no client's key: a client is injected by its registered name, as "
+        r"Annotated\[GrpcClient, '<name>'\]; registered: 'orders', 'users'$",
+    ):
+        container.get(key)  # type: ignore[call-overload]
 
-    assert "<GrpcClient not constructed>" in repr(raised.value)  # the repr shows the real error
+
+def test_with_no_service_registered_the_error_says_so() -> None:
+    container = Injector([GrpcClientsModule(GrpcClientRegistry({}))])
+
+    with pytest.raises(UnknownGrpcClient, match=r"registered as 'users'; registered: none$"):
+        container.get(UsersGrpcClient)
 
 
-def test_without_auto_binding_an_unregistered_name_is_an_unsatisfied_requirement(
+def test_a_client_key_bound_elsewhere_and_every_other_key_resolve_as_before(
     registry: GrpcClientRegistry,
 ) -> None:
-    container = Injector([GrpcClientsModule(registry)], auto_bind=False)
+    legacy = FakeGrpcClient("legacy:50051")
 
-    with pytest.raises(injector.UnsatisfiedRequirement) as raised:
-        container.get(BillingGrpcClient)
+    def bind_legacy(binder: injector.Binder) -> None:
+        binder.bind(LegacyGrpcClient, to=legacy)
 
-    assert raised.value.interface == BillingGrpcClient
+    parent = Injector([bind_legacy])
+    container = Injector([GrpcClientsModule(registry)], parent=parent)
+
+    assert container.get(LegacyGrpcClient) is legacy
+    assert container.get(UserDirectory).users is registry.get("users")  # auto-bound, as before
 
 
 def test_a_key_is_the_annotated_type_users_write() -> None:

@@ -1,5 +1,7 @@
 """Fixtures of the observability tests: a registry of their own, both client APIs, both servers."""
 
+from collections.abc import Iterator
+
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -16,9 +18,11 @@ def registry() -> CollectorRegistry:
 
 
 @pytest.fixture(params=["sync", "async"])
-def stream_side(request: pytest.FixtureRequest) -> StreamSide:
+def stream_side(request: pytest.FixtureRequest) -> Iterator[StreamSide]:
     """Runs a test once through ``call``/``stream`` and once through their async twins."""
-    return StreamSide(request.param)
+    side = StreamSide(request.param)
+    yield side
+    side.shutdown()
 
 
 @pytest.fixture(params=["sync", "aio"])

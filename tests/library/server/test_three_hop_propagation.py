@@ -4,6 +4,7 @@ from grpc_request_client import GrpcClient, RequestContext
 from grpc_request_client.context import TraceId
 from protos.my_pb2 import MyRequest
 from tests.Support.InterceptedServer import InterceptedServer
+from tests.Support.InThread import InThread
 from tests.Support.RelayService import RelayService
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -18,7 +19,7 @@ async def test_a_sync_server_in_the_middle_continues_the_callers_trace(
         relay = RelayService(to_c)
         async with InterceptedServer.sync([relay.handler()]) as b_target:
             with GrpcClient(b_target) as to_b, RequestContext.scope(user_id="ada") as a:
-                answer = to_b.call(TO_B)
+                answer = await InThread.run(to_b.call, TO_B)
 
     assert answer.message().trace_id == a.trace_id
     _assert_one_trace_across_three_hops(a.trace_id, a.correlation_id, relay, server)

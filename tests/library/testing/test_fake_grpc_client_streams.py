@@ -43,8 +43,10 @@ Chunk, Checksum, UploadResult = (
 
 
 @pytest.fixture(params=["sync", "async"])
-def side(request: pytest.FixtureRequest) -> StreamSide:
-    return StreamSide(request.param)
+def side(request: pytest.FixtureRequest) -> Iterator[StreamSide]:
+    stream_side = StreamSide(request.param)
+    yield stream_side
+    stream_side.shutdown()
 
 
 def _chunks(count: int) -> list[storage_pb2.ObjectChunk]:
@@ -79,7 +81,7 @@ async def test_a_scripted_stream_hands_out_its_messages_then_ends_ok(
         trailing_metadata={"x-chunks": "3"},
     )
 
-    stream = side.open(fake_grpc_client, DownloadRequest(chunks=3))
+    stream = await side.open(fake_grpc_client, DownloadRequest(chunks=3))
     await side.enter(stream)
     first = await side.read(stream)
     initial = stream.initial_metadata()
@@ -107,9 +109,9 @@ async def test_each_stream_reads_its_own_copies_of_the_scripted_messages(
     scripted = _chunks(1)
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", scripted)
 
-    [first] = await side.read_all(side.open(fake_grpc_client, DownloadRequest()))
+    [first] = await side.read_all(await side.open(fake_grpc_client, DownloadRequest()))
     first.object_key = "changed by the code under test"
-    [second] = await side.read_all(side.open(fake_grpc_client, DownloadRequest()))
+    [second] = await side.read_all(await side.open(fake_grpc_client, DownloadRequest()))
 
     assert (second.object_key, scripted[0].object_key) == ("report.csv", "report.csv")
     assert [call.attempt for call in fake_grpc_client.calls] == [1, 1]  # two calls
@@ -131,7 +133,7 @@ async def test_a_failure_midway_raises_from_the_loop_after_the_messages_and_is_n
     fake_grpc_client.reply_stream(
         STORAGE, "DownloadObject", _chunks(2), status=code, details="disk lost"
     )
-    stream = side.open(fake_grpc_client, DownloadRequest(chunks=5))
+    stream = await side.open(fake_grpc_client, DownloadRequest(chunks=5))
     seen: list[Any] = []
 
     with pytest.raises(error, match=f"{code.name}: disk lost"):
@@ -150,7 +152,7 @@ async def test_a_failure_before_the_first_message_is_retried_as_a_separate_attem
     fake_grpc_client.fail(STORAGE, "DownloadObject", grpc.StatusCode.UNAVAILABLE, "restarting")
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(2))
 
-    stream = side.open(fake_grpc_client, DownloadRequest(idempotent=True))
+    stream = await side.open(fake_grpc_client, DownloadRequest(idempotent=True))
     chunks = await side.read_all(stream)
 
     assert len(chunks) == 2
@@ -166,7 +168,7 @@ async def test_a_stream_that_is_not_idempotent_is_not_retried_after_a_server_fai
 ) -> None:
     fake_grpc_client.fail(STORAGE, "DownloadObject", grpc.StatusCode.UNAVAILABLE, "restarting")
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(2))
-    stream = side.open(fake_grpc_client, DownloadRequest(idempotent=False))
+    stream = await side.open(fake_grpc_client, DownloadRequest(idempotent=False))
 
     with pytest.raises(RemoteServiceUnavailable, match="restarting"):
         await side.read_all(stream)
@@ -180,7 +182,7 @@ async def test_an_unreachable_server_is_retried_for_any_stream(
     fake_grpc_client.unreachable(STORAGE, "DownloadObject")
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(1))
 
-    stream = side.open(fake_grpc_client, DownloadRequest(idempotent=False))
+    stream = await side.open(fake_grpc_client, DownloadRequest(idempotent=False))
 
     assert len(await side.read_all(stream)) == 1
     assert stream.response().attempts() == 2
@@ -199,7 +201,7 @@ async def test_a_stream_handler_answers_from_the_one_message_sent(
     fake_grpc_client.handle_stream(
         STORAGE, "DownloadObject", download, initial_metadata={"x-served-by": "handler"}
     )
-    stream = side.open(fake_grpc_client, DownloadRequest(chunks=3, size=5))
+    stream = await side.open(fake_grpc_client, DownloadRequest(chunks=3, size=5))
 
     chunks = await side.read_all(stream)
 
@@ -215,7 +217,7 @@ async def test_a_stream_handler_ends_the_stream_with_a_failure_midway(
         return [Chunk(offset=0), GrpcResponse(grpc.StatusCode.NOT_FOUND, details="gone")]
 
     fake_grpc_client.handle_stream(STORAGE, "DownloadObject", fails_after_one)
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
     seen: list[Any] = []
 
     with pytest.raises(RemoteServiceError, match="NOT_FOUND: gone"):
@@ -229,7 +231,7 @@ async def test_an_unscripted_stream_ends_unimplemented_naming_what_is_scripted(
     fake_grpc_client: FakeGrpcClient, side: StreamSide
 ) -> None:
     fake_grpc_client.reply(STORAGE, "StatObject", UploadResult())
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
 
     with pytest.raises(RemoteServiceFailed, match="UNIMPLEMENTED"):
         await side.read_all(stream)
@@ -248,7 +250,7 @@ async def test_an_exception_in_a_stream_handler_reaches_the_test(
         raise KeyError("a bug in the test's own handler")
 
     fake_grpc_client.handle_stream(STORAGE, "DownloadObject", broken)
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
 
     with pytest.raises(KeyError, match="a bug in the test's own handler"):
         await side.read_all(stream)
@@ -265,7 +267,7 @@ async def test_a_bidi_handler_answers_each_write_before_the_next_in_one_thread(
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", _checksums)
     chunks = _chunks(3)
 
-    stream = side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
     await side.enter(stream)
     answers = []
     for chunk in chunks:
@@ -292,7 +294,7 @@ async def test_a_handler_that_waits_for_a_message_never_written_raises_a_named_e
             yield Checksum(offset=first.offset, size=len(first.data) + len(second.data))
 
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", answers_pairs)
-    stream = side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
     await side.write(stream, _chunks(1)[0])
 
     with pytest.raises(
@@ -313,7 +315,7 @@ async def test_a_handler_that_reads_every_request_first_answers_after_done_writi
         return [Checksum(size=sum(len(chunk.data) for chunk in requests))]
 
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", totals)
-    stream = side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
     for chunk in _chunks(3):
         await side.write(stream, chunk)
     await side.done_writing(stream)
@@ -329,10 +331,10 @@ async def test_a_bidi_request_that_sends_its_own_messages_is_read_by_the_handler
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", _checksums)
     chunks = _chunks(4)
 
-    from_list = side.open(fake_grpc_client, ChunksRequest(chunks, method="ChecksumChunks"))
+    from_list = await side.open(fake_grpc_client, ChunksRequest(chunks, method="ChecksumChunks"))
     answered = await side.read_all(from_list)
     generated = ChunksRequest((chunk for chunk in chunks), method="ChecksumChunks")
-    from_generator = side.open(fake_grpc_client, generated)
+    from_generator = await side.open(fake_grpc_client, generated)
     answered_again = await side.read_all(from_generator)
 
     assert [answer.offset for answer in answered] == [0, 8, 16, 24]
@@ -347,9 +349,9 @@ async def test_a_scripted_bidi_reply_records_every_message_the_caller_sent(
     fake_grpc_client.reply_stream(STORAGE, "ChecksumChunks", [Checksum(offset=0)])
     chunks = _chunks(3)
 
-    sending = side.open(fake_grpc_client, ChunksRequest(chunks, method="ChecksumChunks"))
+    sending = await side.open(fake_grpc_client, ChunksRequest(chunks, method="ChecksumChunks"))
     answers = await side.read_all(sending)
-    writing = side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
+    writing = await side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
     for chunk in chunks[:2]:
         await side.write(writing, chunk)
     await side.done_writing(writing)
@@ -364,7 +366,7 @@ async def test_a_write_after_the_scripted_stream_ended_is_refused(
     fake_grpc_client: FakeGrpcClient, side: StreamSide
 ) -> None:
     fake_grpc_client.reply_stream(STORAGE, "ChecksumChunks", [])
-    stream = side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(None, method="ChecksumChunks"))
     await side.read_all(stream)
 
     with pytest.raises(GrpcStreamClosed, match="the stream has ended \\(OK\\)"):
@@ -381,7 +383,7 @@ async def test_a_bad_item_of_a_bidi_generator_raises_and_cancels_the_call(
         yield "the third"
 
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", _checksums)
-    stream = side.open(fake_grpc_client, ChunksRequest(chunks(), method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(chunks(), method="ChecksumChunks"))
 
     with pytest.raises(
         InvalidGrpcMessage, match=r"takes storage\.ObjectChunk; messages\(\) item 2"
@@ -545,7 +547,7 @@ async def test_leaving_the_loop_early_records_the_call_cancelled(
     fake_grpc_client: FakeGrpcClient, side: StreamSide
 ) -> None:
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(5))
-    stream = side.open(fake_grpc_client, DownloadRequest(chunks=5))
+    stream = await side.open(fake_grpc_client, DownloadRequest(chunks=5))
 
     taken = await side.read_some(stream, 2)
 
@@ -571,7 +573,7 @@ async def test_closing_a_stream_closes_its_handler(
             closed.append(call.attempt)
 
     fake_grpc_client.handle_stream(STORAGE, "DownloadObject", endless)
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
     await side.enter(stream)
     await side.read(stream)
 
@@ -585,7 +587,7 @@ async def test_a_stream_closed_before_it_started_sends_and_records_nothing(
     fake_grpc_client: FakeGrpcClient, side: StreamSide
 ) -> None:
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(1))
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
 
     await side.close(stream)
 
@@ -614,7 +616,7 @@ async def test_a_stream_read_to_its_end_is_not_cancelled_by_closing_it(
     fake_grpc_client: FakeGrpcClient, side: StreamSide
 ) -> None:
     fake_grpc_client.reply_stream(STORAGE, "DownloadObject", _chunks(2))
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
     await side.read_all(stream)
 
     await side.close(stream)
@@ -817,7 +819,7 @@ async def test_a_stream_handler_result_no_server_could_give_raises_when_read(
     fake_grpc_client: FakeGrpcClient, side: StreamSide, handler: Any, says: str
 ) -> None:
     fake_grpc_client.handle_stream(STORAGE, "DownloadObject", handler)
-    stream = side.open(fake_grpc_client, DownloadRequest())
+    stream = await side.open(fake_grpc_client, DownloadRequest())
 
     with pytest.raises(InvalidFakeAnswer, match=says):
         await side.read_all(stream)
@@ -843,7 +845,7 @@ async def test_the_fake_refuses_exactly_the_streams_the_real_client_refuses(
     client: GrpcClient, side: StreamSide, request_: Any
 ) -> None:
     async def opened(on: GrpcClient) -> None:
-        side.open(on, request_)
+        await side.open(on, request_)
 
     with FakeGrpcClient() as fake:
         refused_by_fake = await _refusal(lambda: opened(fake))
@@ -874,7 +876,7 @@ async def test_the_fake_refuses_exactly_the_calls_the_real_client_refuses(
 async def test_retries_of_a_stream_follow_the_clients_policy(side: StreamSide) -> None:
     with FakeGrpcClient(retry=RetryPolicy(max_attempts=4)) as fake:
         fake.fail(STORAGE, "DownloadObject", grpc.StatusCode.UNAVAILABLE, "down")
-        stream = side.open(fake, DownloadRequest())
+        stream = await side.open(fake, DownloadRequest())
 
         with pytest.raises(RemoteServiceUnavailable, match="down"):
             await side.read_all(stream)
@@ -894,7 +896,7 @@ async def test_a_stream_abandoned_by_an_exception_still_counts_the_messages_it_s
         raise KeyError("a bug in the test's own handler")
 
     fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", answers_then_breaks)
-    stream = side.open(fake_grpc_client, ChunksRequest(_chunks(3), method="ChecksumChunks"))
+    stream = await side.open(fake_grpc_client, ChunksRequest(_chunks(3), method="ChecksumChunks"))
 
     with pytest.raises(KeyError):
         await side.read_all(stream)

@@ -67,3 +67,71 @@ def test_the_fixtures_stop_and_close_what_a_test_opened_even_when_it_fails(
     for target in targets:
         with GrpcClient(target, default_timeout=5.0) as client:
             assert client.check_health().code is grpc.StatusCode.UNAVAILABLE
+
+
+CHANNEL_TESTS = """
+from pathlib import Path
+
+from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import GetUserGrpcRequest
+from grpc_request_client import ChannelRegistry, GrpcClient
+from protos import user_pb2, user_pb2_grpc
+
+BEFORE = []
+
+
+class Users(user_pb2_grpc.UserServiceServicer):
+    def GetUser(self, request, context):
+        return user_pb2.User(id=request.user_id)
+
+
+def test_a_closed_client_leaves_its_channel_lingering(grpc_test_server):
+    BEFORE.append(ChannelRegistry.default().open_channels())
+    with GrpcClient(grpc_test_server(Users()).target) as client:
+        assert client.call(GetUserGrpcRequest("1")).is_success()
+    assert ChannelRegistry.default().open_channels() == BEFORE[0] + 1
+
+
+def test_the_next_test_counts_the_channels():
+    Path("channels.txt").write_text(f"{BEFORE[0]} {ChannelRegistry.default().open_channels()}")
+"""
+
+KEEPING_CONFTEST = (
+    USERS_CONFTEST
+    + """
+import pytest
+
+
+@pytest.fixture
+def grpc_idle_channels_closed():
+    \"\"\"This suite keeps idle channels between tests.\"\"\"
+"""
+)
+
+
+def _channels_between_tests(pytester: pytest.Pytester, conftest: str) -> tuple[int, int]:
+    """How many channels were open before the first test, and when the second one ran."""
+    pytester.makeini(USERS_INI)
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(test_channels=CHANNEL_TESTS)
+
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2)
+    before, between = Path(pytester.path, "channels.txt").read_text().split()
+    return int(before), int(between)
+
+
+def test_the_plugin_closes_the_channels_a_test_left_idle_before_the_next_test(
+    pytester: pytest.Pytester,
+) -> None:
+    before, between = _channels_between_tests(pytester, USERS_CONFTEST)
+
+    assert between == before
+
+
+def test_a_suite_that_overrides_the_fixture_keeps_its_idle_channels(
+    pytester: pytest.Pytester,
+) -> None:
+    before, between = _channels_between_tests(pytester, KEEPING_CONFTEST)
+
+    assert between == before + 1

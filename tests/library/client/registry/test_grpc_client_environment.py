@@ -453,3 +453,63 @@ def test_each_service_reads_only_its_own_variables() -> None:
 
     assert environment.apply("users", REGISTERED)[0].default_timeout == 1.0
     assert environment.apply("orders", REGISTERED)[0].default_timeout == 2.0
+
+
+@pytest.mark.parametrize(
+    ("variable", "meant"),
+    [
+        ("USERS_GRPC_DEFAULT_TIMEOUT", "USERS_GRPC_TIMEOUT"),
+        ("USERS_GRPC_RETRY_MAX_ATTEMPT", "USERS_GRPC_RETRY_MAX_ATTEMPTS"),
+        ("USERS_GRPC_LOADBALANCING", "USERS_GRPC_LOAD_BALANCING"),
+        ("USERS_GRPC_HOSTNAME", "USERS_GRPC_HOST"),
+        ("USERS_GRPC_TLS_CA", "USERS_GRPC_TLS"),
+    ],
+)
+def test_a_variable_of_the_service_that_is_no_setting_is_refused_naming_the_closest(
+    variable: str, meant: str
+) -> None:
+    error = _refusal({variable: "3", "USERS_GRPC_TIMEOUT": "2"})
+
+    assert error.variable == variable
+    assert str(error) == (
+        f"{variable}: is not a setting of the 'users' client; did you mean {meant}?"
+    )
+
+
+def test_an_unknown_variable_like_no_setting_is_refused_listing_every_variable_read() -> None:
+    error = _refusal({"USERS_GRPC_ZZ": TOKEN})
+
+    assert str(error).startswith(
+        "USERS_GRPC_ZZ: is not a setting of the 'users' client; the variables read for it are "
+        "USERS_GRPC_TARGET, USERS_GRPC_HOST, USERS_GRPC_PORT, USERS_GRPC_TIMEOUT, "
+    )
+    assert str(error).endswith(", USERS_GRPC_USER_AGENT")
+    assert TOKEN not in str(error)  # a value is never quoted: it may be a secret
+
+
+def test_of_several_unknown_variables_the_first_in_sorted_order_is_named() -> None:
+    error = _refusal({"USERS_GRPC_TIMEOUTS": "1", "USERS_GRPC_DEADLINE": "1"})
+
+    assert error.variable == "USERS_GRPC_DEADLINE"
+
+
+def test_a_retired_variable_is_still_refused_with_its_own_reason() -> None:
+    error = _refusal({"USERS_GRPC_CIRCUIT_BREAKER_FAILURE_THRESHOLD": "5"})
+
+    assert "no longer exists" in str(error)
+
+
+def test_the_variables_of_a_service_whose_name_starts_with_this_one_s_are_left_to_it() -> None:
+    environ = {"USERS_GRPC_ADMIN_GRPC_TIMEOUT": "7", "USERS_GRPC_ADMIN_GRPC_HOST": "admin"}
+    environment = GrpcClientEnvironment(environ)
+
+    assert environment.apply("users", REGISTERED) == (REGISTERED, ())
+    admin, used = environment.apply("users-grpc-admin", REGISTERED)
+    assert (admin.target, admin.default_timeout) == ("admin:50051", 7.0)
+    assert used == ("USERS_GRPC_ADMIN_GRPC_HOST", "USERS_GRPC_ADMIN_GRPC_TIMEOUT")
+
+
+def test_variables_of_unregistered_services_and_other_programs_are_not_the_registry_s() -> None:
+    environ = {"ORDERS_GRPC_DEFAULT_TIMEOUT": "1", "USERS_GRPC": "x", "USERSGRPC_TIMEOUT": "1"}
+
+    assert GrpcClientEnvironment(environ).apply("users", REGISTERED) == (REGISTERED, ())

@@ -1,3 +1,4 @@
+import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -146,6 +147,19 @@ def test_a_bad_environment_value_stops_registration_and_names_its_variable() -> 
     assert dict(registry.services()) == {}
 
 
+def test_a_variable_that_is_no_setting_stops_registration_naming_the_one_meant() -> None:
+    registry = GrpcClientRegistry({"USERS_GRPC_DEFAULT_TIMEOUT": "3"})
+
+    with pytest.raises(InvalidGrpcClientEnvironment) as raised:
+        registry.register("users", "users:50051")
+
+    assert str(raised.value) == (
+        "USERS_GRPC_DEFAULT_TIMEOUT: is not a setting of the 'users' client; "
+        "did you mean USERS_GRPC_TIMEOUT?"
+    )
+    assert dict(registry.services()) == {}
+
+
 def test_registration_logs_the_variables_it_used_but_never_their_values(
     certificates: Certificates, tmp_path: Path
 ) -> None:
@@ -288,7 +302,7 @@ async def test_close_all_closes_every_client_it_made(server: RunningServer) -> N
     registry.close_all()
 
     with pytest.raises(GrpcClientClosed, match="is closed"):
-        users.call(ScriptedRequest("7"))
+        await asyncio.to_thread(users.call, ScriptedRequest("7"))
     with pytest.raises(GrpcClientClosed, match="is closed"):
         await orders.call_async(ScriptedRequest("7"))
 

@@ -1,3 +1,4 @@
+import asyncio
 import functools
 import threading
 import time
@@ -74,7 +75,9 @@ async def test_the_seed_example_calls_the_service_each_registry_finds(
     registry: str, localhost_server: RunningServer
 ) -> None:
     with ServiceDiscoveryGrpcClient(REGISTRIES[registry](localhost_server)) as services:
-        synchronous = services.call_service("user-service", ScriptedRequest("7"))
+        synchronous = await asyncio.to_thread(
+            services.call_service, "user-service", ScriptedRequest("7")
+        )
         asynchronous = await services.call_service_async("user-service", ScriptedRequest("8"))
 
     assert synchronous.message().name == "user 7"

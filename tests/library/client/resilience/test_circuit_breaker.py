@@ -259,6 +259,20 @@ def test_circuits_of_different_keys_are_apart() -> None:
     assert breaker.admit("other:50051") is not None
 
 
+def test_a_reset_closes_every_circuit_and_drops_what_was_admitted_before() -> None:
+    breaker = _opened(FakeClock())
+    before = breaker.admit("other:50051")
+    assert before is not None
+
+    breaker.reset()
+    breaker.settle(before, UNAVAILABLE)
+
+    assert breaker.state(KEY) == "closed"
+    assert breaker.retry_in(KEY) == 0.0
+    _calls(breaker, UNAVAILABLE, UNAVAILABLE, OK)  # admitted again, into a window of their own
+    assert (breaker.state(KEY), breaker.worst_state()) == ("closed", "closed")
+
+
 class SwitchingClock(FakeClock):
     """A fake clock that lets other threads run each time it is read, so races show up."""
 

@@ -289,10 +289,10 @@ async def test_a_call_that_never_left_the_client_is_unavailable(
 async def test_each_stream_kind_is_one_span_from_open_to_end(
     client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide
 ) -> None:
-    chunks = await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=4)))
+    chunks = await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=4)))
     uploaded = await stream_side.call(client, ChunksRequest(ChunksRequest.chunks(3)))
     bidi = ChunksRequest(ChunksRequest.chunks(2), method="ChecksumChunks")
-    checksums = await stream_side.read_all(stream_side.open(client, bidi))
+    checksums = await stream_side.read_all(await stream_side.open(client, bidi))
 
     assert (len(chunks), uploaded.is_success(), len(checksums)) == (4, True, 2)
     names = [span.name for span in telemetry.spans(SpanKind.CLIENT)]
@@ -312,7 +312,7 @@ async def test_a_stream_that_fails_midway_ends_its_span_with_the_status(
     arrived: list[Any] = []
 
     with pytest.raises(RemoteServiceError):
-        await stream_side.read_into(stream_side.open(client, failing), arrived)
+        await stream_side.read_into(await stream_side.open(client, failing), arrived)
 
     span = telemetry.span(SpanKind.CLIENT)
     assert Telemetry.attributes(span)["error.type"] == "DATA_LOSS"
@@ -322,7 +322,7 @@ async def test_a_stream_that_fails_midway_ends_its_span_with_the_status(
 async def test_a_stream_closed_early_is_cancelled(
     client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide
 ) -> None:
-    await stream_side.read_some(stream_side.open(client, DownloadRequest(chunks=9)), 2)
+    await stream_side.read_some(await stream_side.open(client, DownloadRequest(chunks=9)), 2)
 
     span = telemetry.span(SpanKind.CLIENT)
     assert Telemetry.attributes(span)["rpc.response.status_code"] == "CANCELLED"
@@ -508,12 +508,12 @@ async def test_a_call_the_bulkhead_refused_unsent_has_zero_attempts(
     served: GrpcTestServer, telemetry: Telemetry, invoke: Invoke
 ) -> None:
     one_slot = BulkheadPolicy(max_in_flight=1, wait=False)
-    with (
+    async with (
         GrpcClient(served.target, bulkhead=one_slot, stages=[_stage(telemetry)]) as client,
-        client.stream(DownloadRequest(chunks=2)) as holding,
+        client.stream_async(DownloadRequest(chunks=2)) as holding,
     ):
         refused = await invoke(client, DownloadRequest(method="StatObject"))
-        list(holding)
+        [chunk async for chunk in holding]
 
     assert refused.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
     (unsent,) = [span for span in telemetry.spans(SpanKind.CLIENT) if span.name == STAT]

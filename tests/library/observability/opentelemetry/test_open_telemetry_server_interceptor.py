@@ -91,10 +91,10 @@ async def test_only_the_servers_own_faults_are_errors_on_its_span(
 async def test_each_stream_kind_is_one_server_span(
     client: GrpcClient, telemetry: Telemetry, stream_side: StreamSide
 ) -> None:
-    await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=3)))
+    await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=3)))
     await stream_side.call(client, ChunksRequest(ChunksRequest.chunks(2)))
     bidi = ChunksRequest(ChunksRequest.chunks(2), method="ChecksumChunks")
-    await stream_side.read_all(stream_side.open(client, bidi))
+    await stream_side.read_all(await stream_side.open(client, bidi))
 
     by_name = {span.name: span for span in telemetry.wait_for(SpanKind.SERVER, 3)}
     assert set(by_name) == {
@@ -118,7 +118,7 @@ async def test_a_stream_the_client_leaves_ends_cancelled_on_the_server(
     # 20 ms between chunks: the server is still sending when the client leaves, so the end it
     # sees is the client's cancel, never a stream it had already finished writing.
     slow = DownloadRequest(chunks=50, metadata={"delay-ms": "20"})
-    await stream_side.read_some(stream_side.open(client, slow), 1)
+    await stream_side.read_some(await stream_side.open(client, slow), 1)
     record = storage.wait_for_cancelled(timeout=5.0)
 
     assert record.sent < 50

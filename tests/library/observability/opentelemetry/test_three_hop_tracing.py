@@ -16,6 +16,7 @@ from grpc_request_client.otel import (
 from grpc_request_client.testing import GrpcTestServer
 from protos.my_pb2 import MyRequest
 from tests.Support.InterceptedServer import InterceptedServer
+from tests.Support.InThread import InThread
 from tests.Support.RecordingUserService import RecordingUserService
 from tests.Support.RelayService import RelayService
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -64,7 +65,10 @@ async def test_a_chain_of_three_services_is_one_trace_of_parent_and_child_spans(
             GrpcClient(b_target, stages=[_stage(telemetry)]) as to_b,
         ):
             with RequestContext.scope(), telemetry.tracer.start_as_current_span("A") as a:
-                answer = await to_b.call_async(TO_B) if b_kind == "aio" else to_b.call(TO_B)
+                if b_kind == "aio":
+                    answer = await to_b.call_async(TO_B)
+                else:
+                    answer = await InThread.run(to_b.call, TO_B)
 
     spans = telemetry.wait_for(SpanKind.SERVER, 2)
     a_to_b, b_to_c = _by_name(telemetry.spans(SpanKind.CLIENT), "my.Service/MyMethod")

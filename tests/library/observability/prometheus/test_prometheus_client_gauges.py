@@ -130,7 +130,7 @@ async def test_a_stream_holds_a_bulkhead_slot_while_it_is_open(
     served: GrpcTestServer, registry: CollectorRegistry, stream_side: StreamSide
 ) -> None:
     with GrpcClient(served.target, stages=[PrometheusClientMetrics(registry)]) as client:
-        stream = stream_side.open(client, DownloadRequest(chunks=3))
+        stream = await stream_side.open(client, DownloadRequest(chunks=3))
         before = _in_flight(registry, served.target)
         await stream_side.enter(stream)
         first = await stream_side.read(stream)
@@ -154,7 +154,9 @@ async def test_two_clients_of_a_target_are_summed_and_other_targets_kept_apart(
         GrpcClient(served.target, stages=[PrometheusClientMetrics(registry)]) as other,
         GrpcClient(down, stages=[metrics], circuit_breaker=CircuitBreakerPolicy.disabled()),
     ):
-        streams = [stream_side.open(client, DownloadRequest(chunks=2)) for client in (one, other)]
+        streams = [
+            await stream_side.open(client, DownloadRequest(chunks=2)) for client in (one, other)
+        ]
         for stream in streams:
             await stream_side.enter(stream)
             await stream_side.read(stream)

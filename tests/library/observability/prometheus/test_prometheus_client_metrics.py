@@ -169,7 +169,7 @@ async def test_retries_are_counted_once_per_extra_attempt_and_the_call_once(
 async def test_a_server_stream_counts_each_message_received(
     client: GrpcClient, samples: MetricSamples, stream_side: StreamSide
 ) -> None:
-    chunks = await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=5)))
+    chunks = await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=5)))
 
     assert len(chunks) == 5
     assert samples.value("started_total", "DownloadObject") == 1.0
@@ -195,7 +195,7 @@ async def test_a_bidi_stream_counts_both_ways(
 ) -> None:
     request = ChunksRequest(ChunksRequest.chunks(3), method="ChecksumChunks")
 
-    replies = await stream_side.read_all(stream_side.open(client, request))
+    replies = await stream_side.read_all(await stream_side.open(client, request))
 
     assert len(replies) == 3
     assert samples.handled("ChecksumChunks") == {"OK": 1.0}
@@ -210,7 +210,7 @@ async def test_a_stream_that_fails_midway_is_handled_with_its_status_and_what_ar
     arrived: list[Any] = []
 
     with pytest.raises(RemoteServiceError):
-        await stream_side.read_into(stream_side.open(client, failing), arrived)
+        await stream_side.read_into(await stream_side.open(client, failing), arrived)
 
     assert len(arrived) == 2
     assert samples.handled("DownloadObject") == {"DataLoss": 1.0}
@@ -220,7 +220,9 @@ async def test_a_stream_that_fails_midway_is_handled_with_its_status_and_what_ar
 async def test_a_stream_closed_early_is_canceled(
     client: GrpcClient, samples: MetricSamples, stream_side: StreamSide
 ) -> None:
-    taken = await stream_side.read_some(stream_side.open(client, DownloadRequest(chunks=9)), 2)
+    taken = await stream_side.read_some(
+        await stream_side.open(client, DownloadRequest(chunks=9)), 2
+    )
 
     assert len(taken) == 2
     assert samples.handled("DownloadObject") == {"Canceled": 1.0}
@@ -277,12 +279,12 @@ async def test_a_call_the_bulkhead_refused_is_counted_as_rejected_by_it(
 ) -> None:
     one_slot = BulkheadPolicy(max_in_flight=1, wait=False)
     stage = PrometheusClientMetrics(registry)
-    with (
+    async with (
         GrpcClient(served.target, bulkhead=one_slot, stages=[stage]) as client,
-        client.stream(DownloadRequest(chunks=2)) as holding,
+        client.stream_async(DownloadRequest(chunks=2)) as holding,
     ):
         refused = await invoke(client, DownloadRequest(method="StatObject"))
-        list(holding)
+        [chunk async for chunk in holding]
 
     assert refused.status_code() is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert refused.attempts() == 0

@@ -71,7 +71,7 @@ async def test_a_unary_call_is_started_handled_and_timed_once(
 async def test_a_server_stream_counts_each_message_sent(
     client: GrpcClient, samples: MetricSamples, stream_side: StreamSide
 ) -> None:
-    await stream_side.read_all(stream_side.open(client, DownloadRequest(chunks=4)))
+    await stream_side.read_all(await stream_side.open(client, DownloadRequest(chunks=4)))
 
     assert samples.handled("DownloadObject") == {"OK": 1.0}
     assert samples.value("msg_received_total", "DownloadObject") == 1.0
@@ -93,7 +93,7 @@ async def test_a_bidi_stream_counts_both_ways(
 ) -> None:
     request = ChunksRequest(ChunksRequest.chunks(5), method="ChecksumChunks")
 
-    await stream_side.read_all(stream_side.open(client, request))
+    await stream_side.read_all(await stream_side.open(client, request))
 
     assert samples.handled("ChecksumChunks") == {"OK": 1.0}
     assert samples.value("msg_received_total", "ChecksumChunks") == 5.0
@@ -129,7 +129,7 @@ async def test_a_stream_aborted_midway_counts_what_it_sent(
     failing = DownloadRequest(chunks=5, metadata={"fail-after": "2", "fail-code": "DATA_LOSS"})
 
     with pytest.raises(RemoteServiceError):
-        await stream_side.read_all(stream_side.open(client, failing))
+        await stream_side.read_all(await stream_side.open(client, failing))
 
     assert samples.eventually(lambda: samples.handled("DownloadObject") == {"DataLoss": 1.0})
     assert samples.value("msg_sent_total", "DownloadObject") == 2.0
@@ -155,7 +155,7 @@ async def test_a_stream_the_client_leaves_early_is_canceled(
 ) -> None:
     slow = DownloadRequest(chunks=50, metadata={"delay-ms": "20"})
 
-    await stream_side.read_some(stream_side.open(client, slow), 1)
+    await stream_side.read_some(await stream_side.open(client, slow), 1)
 
     storage.wait_for_cancelled(timeout=5.0)
     assert samples.eventually(lambda: samples.handled("DownloadObject") == {"Canceled": 1.0})
@@ -168,7 +168,7 @@ async def test_a_deadline_that_passes_mid_stream_is_deadline_exceeded(
     slow = DownloadRequest(chunks=50, metadata={"delay-ms": "50"}, timeout=0.3)
 
     with pytest.raises(RemoteServiceError):
-        await stream_side.read_all(stream_side.open(client, slow))
+        await stream_side.read_all(await stream_side.open(client, slow))
 
     assert samples.eventually(
         lambda: samples.handled("DownloadObject") == {"DeadlineExceeded": 1.0}
