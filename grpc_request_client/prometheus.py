@@ -986,7 +986,8 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
         ``handling_seconds``, retry and rejection series, and its ``handled``
         series for all 17 status codes, so ``rate()`` and ``increase()`` see a
         method's first call and first failure of each code, which they miss
-        on a series born at its first count. That is 38 series a method.
+        on a series born at its first count. That is 37 series a method with
+        Go's 11 buckets (and prometheus-client's ``_created`` beside them).
         Raises ``InvalidPrometheusMetrics`` for a service that is neither, or
         not in the pool (``GrpcServiceMethods``), before making any.
         """
@@ -1071,8 +1072,8 @@ class PrometheusServerInterceptor(HandlerWrappingInterceptor):
         As ``PrometheusClientMetrics.initialize_metrics``: ``services`` are
         fully qualified names or ``ServiceDescriptor``s, and each method gets
         its ``started``, ``msg_received``, ``msg_sent`` and
-        ``handling_seconds`` series, and ``handled`` for all 17 codes (35
-        series a method). grpc's Python servers cannot list the services they
+        ``handling_seconds`` series, and ``handled`` for all 17 codes (34
+        series a method with Go's 11 buckets). grpc's Python servers cannot list the services they
         serve, as grpc-go's ``GetServiceInfo`` does, so they are named here.
         Raises ``InvalidPrometheusMetrics`` (``GrpcServiceMethods``).
         """
