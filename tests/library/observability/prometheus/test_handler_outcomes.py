@@ -24,6 +24,7 @@ KINDS = {
     "Slow": "server_stream",
     "Writer": "server_stream",
     "Reader": "client_stream",
+    "Count": "client_stream",
 }
 
 
@@ -121,6 +122,19 @@ def test_a_stream_that_aborts_counts_its_replies_and_its_code(served: Served) ->
         lambda: served.samples.handled("AbortStream") == {"PermissionDenied": 1.0}
     )
     assert served.samples.value("msg_sent_total", "AbortStream") == len(replies)
+
+
+def test_a_request_stream_read_to_its_end_counts_the_read_of_the_end_as_go_does(
+    served: Served,
+) -> None:
+    with grpc.insecure_channel(served.server.target) as channel:
+        reply = channel.stream_unary(served.path("Count"))(iter([b"a", b"b", b"c"]), timeout=5)
+
+    assert reply == b"3"
+    assert served.samples.eventually(lambda: served.samples.handled("Count") == {"OK": 1.0})
+    # Three reads gave a message and a fourth the end: Go counts each Recv.
+    assert served.samples.value("msg_received_total", "Count") == 4.0
+    assert served.samples.value("msg_sent_total", "Count") == 1.0
 
 
 def test_a_stream_its_client_cancels_is_canceled(stoppable: Served) -> None:
