@@ -701,8 +701,8 @@ class RegisteredMetricSets:
     (``registry.unregister``, as a test's reset of prometheus' default
     ``REGISTRY`` does) is registered again, counting from 0, when it is next
     asked for: the stages and interceptors that hold it export again, rather
-    than count into a set no scrape reads. The sets live here, in a module of their
-    own, so a reloaded stage or interceptor module still finds them, and are
+    than count into a set no scrape reads. The sets live here, in a module of
+    their own, so a reloaded stage or interceptor module still finds them, and are
     held by the registry itself, so a reload of this module finds them too
     (and a registry dropped, a test's, takes its sets along). Thread-safe.
 
@@ -937,8 +937,9 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
     its 1 and 1, as Go's does; a stream's messages are not counted: no
     response says how many there were. A stream its caller closed before its
     end is handled ``Canceled`` too, where Go's interceptor never counts it
-    handled (it reports only a read that found the end), so there started
-    minus handled grows by every stream left early.
+    handled (it reports only a read that found the end): in Go, started minus
+    handled grows by every stream left early; here it stays the calls in
+    flight.
 
     Series appear at their first count, which ``rate()`` and ``increase()``
     cannot see (the series had no earlier sample): ``initialize_metrics``
@@ -1073,8 +1074,9 @@ class PrometheusServerInterceptor(HandlerWrappingInterceptor):
         fully qualified names or ``ServiceDescriptor``s, and each method gets
         its ``started``, ``msg_received``, ``msg_sent`` and
         ``handling_seconds`` series, and ``handled`` for all 17 codes (34
-        series a method with Go's 11 buckets). grpc's Python servers cannot list the services they
-        serve, as grpc-go's ``GetServiceInfo`` does, so they are named here.
+        series a method with Go's 11 buckets). grpc's Python servers cannot
+        list the services they serve, as grpc-go's ``GetServiceInfo`` does,
+        so they are named here.
         Raises ``InvalidPrometheusMetrics`` (``GrpcServiceMethods``).
         """
         for path, kind in GrpcServiceMethods.of(services):
