@@ -269,12 +269,16 @@ class RpcServerAddress:
     """``server.address`` and ``server.port`` of a client's target, as the RPC conventions ask.
 
     Parsed from the target the client was given (OpenTelemetry RPC semantic
-    conventions, ``server.address``): ``dns:///host:50051`` and ``host:50051``
-    give ``host`` and ``50051``; an IPv6 literal loses its brackets
-    (``[::1]:50051`` gives ``::1``); an ``ipv4:``/``ipv6:`` list gives its first
-    address; ``unix:///path`` (and ``unix:path``, ``unix-abstract:name``) give the
-    path and no port; a target without a port gives no port; anything else
-    (another resolver's scheme) is kept whole as the address, with no port.
+    conventions, ``server.address``, and their gRPC page): ``dns:///host:50051``
+    and ``host:50051`` give ``host`` and ``50051``; an IPv6 literal loses its
+    brackets (``[::1]:50051`` gives ``::1``, ``ipv6:::1`` gives ``::1``, no
+    port: gRPC's naming brackets an address that has one); ``unix:///path``
+    (and ``unix:path``, ``unix-abstract:name``) give the path and no port; a
+    target without a port gives no port. A target that names several
+    addresses (``ipv4:10.0.0.1:50051,10.0.0.2:50051``) is kept whole as the
+    address, with no port, as the conventions' own example has it: no one of
+    them is the server. Anything else (another resolver's scheme) is kept
+    whole as the address, with no port.
     """
 
     @staticmethod
@@ -286,8 +290,12 @@ class RpcServerAddress:
         rest = target
         for scheme in _HOST_PORT_SCHEMES:
             if target.startswith(scheme):
-                rest = _AUTHORITY.sub("", target[len(scheme) :], count=1).split(",", 1)[0]
+                rest = _AUTHORITY.sub("", target[len(scheme) :], count=1)
                 break
+        if "," in rest:
+            return {"server.address": target}
+        if target.startswith("ipv6:") and not rest.startswith("["):
+            return {"server.address": rest}
         found = _BRACKETED.fullmatch(rest) or _HOST_AND_PORT.fullmatch(rest)
         if found is None:
             return {"server.address": target}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from time import perf_counter
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
@@ -18,6 +18,8 @@ from weakref import WeakSet
 
 import grpc
 import grpc.aio
+from google.protobuf import descriptor_pool
+from google.protobuf.descriptor import ServiceDescriptor
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import DuplicateTimeseries
@@ -80,8 +82,10 @@ class MethodSeries:
     ``msg_received``, ``msg_sent`` and ``handling_seconds`` are the method's
     children of those metrics; ``handled(code)`` its ``grpc_handled_total``
     child for a status code (``grpc_code`` in Go's spelling), made the first
-    time that code is seen. Binding labels costs prometheus-client a lock and
-    a tuple of strings, so a call only looks its method's series up.
+    time that code is seen, or by ``initialize()``. Binding labels costs
+    prometheus-client a lock and a tuple of strings, so a call only looks its
+    method's series up. ``unary`` and ``reads_stream`` (server streaming or
+    bidi) tell how its messages are counted.
     """
 
     __slots__ = (
@@ -91,7 +95,9 @@ class MethodSeries:
         "labels",
         "msg_received",
         "msg_sent",
+        "reads_stream",
         "started",
+        "unary",
     )
 
     def __init__(
@@ -105,6 +111,8 @@ class MethodSeries:
         handling_seconds: Histogram,
     ) -> None:
         self.labels = labels
+        self.unary = labels[0] == "unary"
+        self.reads_stream = labels[0] in _READS_STREAM
         self.started = started.labels(*labels)
         self.msg_received = msg_received.labels(*labels)
         self.msg_sent = msg_sent.labels(*labels)
@@ -123,6 +131,19 @@ class MethodSeries:
         """A call of the method ended with ``code`` after ``seconds``: handled, and its latency."""
         self.handled(code).inc()
         self.handling_seconds.observe(seconds)
+
+    def initialize(self) -> None:
+        """Make its ``handled`` series of every status code, at 0, as Go's ``InitializeMetrics``.
+
+        Its other series were made at 0 with it. A series that exists before
+        its first count lets ``rate()`` and ``increase()`` see that count.
+        """
+        for code in _GO_NAMES:
+            self.handled(code)
+
+
+# The call kinds whose replies are a stream: the end of it is read too, and counted.
+_READS_STREAM = frozenset({"server_stream", "bidi_stream"})
 
 
 Side = Literal["client", "server"]
@@ -222,6 +243,21 @@ class GrpcMetricSet:
             handling_seconds=self.handling_seconds,
         )
 
+    def initialize(self, path: str, kind: str) -> None:
+        """Make every series of the method at ``path``, of call ``kind``, at 0."""
+        self.series(path, kind).initialize()
+
+    def reset(self) -> None:
+        """Drop every series: the set counts from 0 again, as a registry that let it go expects.
+
+        The metrics are emptied first, then the methods' bound series are
+        dropped, so a call after this binds new ones to the emptied metrics.
+        A call in flight meanwhile may count into the series dropped.
+        """
+        for metric in self._metrics():
+            metric.clear()
+        self._series = {}
+
     def describe(self) -> Iterator[Metric]:
         """What the registry checks for clashes: every metric's name, without samples."""
         for metric in self._metrics():
@@ -239,8 +275,10 @@ class MeasuredCall:
     """One server call in its method's ``grpc_server_*`` series: a ``HandlerCall``.
 
     Made when the call's behaviour is entered, which counts it started;
-    ``ended`` counts it handled with its code and observes the seconds since.
-    Its steps need nothing around them.
+    ``ended`` counts it handled with its code and observes the seconds since,
+    and, for a unary method, its one message sent: go-grpc-middleware's unary
+    interceptor counts the reply after the handler returns, whether it
+    returned one or an error. Its steps need nothing around them.
     """
 
     __slots__ = ("_began", "_series")
@@ -258,7 +296,10 @@ class MeasuredCall:
 
     def ended(self, code: grpc.StatusCode) -> None:
         """Count the call handled with ``code``, and observe its seconds."""
-        self._series.ended(code, perf_counter() - self._began)
+        series = self._series
+        if series.unary:
+            series.msg_sent.inc()
+        series.ended(code, perf_counter() - self._began)
 
 
 # (request_streaming, response_streaming) -> go-grpc-middleware's grpc_type.
@@ -278,12 +319,20 @@ class MeasuredHandler:
     when the behaviour ends (returns, runs out of replies, raises, or is
     stopped by grpc) ``grpc_server_handled_total`` with the status it ended
     with (``HandlerOutcome``) and ``grpc_server_handling_seconds``, the
-    seconds in between. Messages are counted as grpc decodes and encodes
-    them, through the handler's deserializer and serializer, so every
-    message is, whichever way the handler reads and writes (an iterator,
-    a generator, grpc.aio's ``context.read()`` and ``write()``):
-    ``grpc_server_msg_received_total`` and ``grpc_server_msg_sent_total``,
-    added one by one while a stream runs.
+    seconds in between. Messages are counted as go-grpc-middleware's
+    interceptors count them (``PostMsgReceive`` and ``PostMsgSend``, once per
+    ``RecvMsg`` and ``SendMsg``): ``grpc_server_msg_received_total`` and
+    ``grpc_server_msg_sent_total``, added one by one while a stream runs.
+    Each message as grpc decodes and encodes it, through the handler's
+    deserializer and serializer, so whichever way the handler reads and
+    writes (an iterator, a generator, grpc.aio's ``context.read()`` and
+    ``write()``); a unary method's reply once the handler ended, whether it
+    returned one or failed (``MeasuredCall``); and the read of a request
+    stream's iterator that finds its end (or grpc's error), as Go counts the
+    ``Recv`` that returns ``io.EOF``: a handler that reads N messages to the
+    end counts N + 1 received (``RequestStreamEnd``). A grpc.aio handler that
+    reads with ``context.read()`` instead has its N counted, not the read
+    that returns ``grpc.aio.EOF``.
 
     The rebuilt behaviour keeps its shape, as ``ObservedHandler`` rebuilds it,
     which tells each call's ``MeasuredCall``.
@@ -297,13 +346,86 @@ class MeasuredHandler:
         def begin(context: Any) -> MeasuredCall:
             return MeasuredCall(series)
 
+        serializer = handler.response_serializer
         return ObservedHandler.wrap(
             handler,
             begin,
             aio=aio,
             request_deserializer=_counting(handler.request_deserializer, series.msg_received),
-            response_serializer=_counting(handler.response_serializer, series.msg_sent),
+            response_serializer=serializer
+            if series.unary
+            else _counting(serializer, series.msg_sent),
+            requests=RequestStreamEnd.counted(series.msg_received)
+            if handler.request_streaming
+            else None,
         )
+
+
+class RequestStreamEnd:
+    """A request stream handed to a handler, counting the read that finds its end.
+
+    go-grpc-middleware counts every ``RecvMsg`` a server handler makes, the
+    one that returns ``io.EOF`` (or an error) too; the messages themselves
+    are counted as grpc decodes them, so this adds that last read: a
+    ``StopIteration`` or ``StopAsyncIteration``, or the error grpc raises for
+    a call that ended. Each such read counts, as each ``RecvMsg`` does in Go.
+    Wraps a sync iterator (sync grpc, and grpc.aio's plain handlers) or an
+    async one (grpc.aio's coroutines and async generators); anything else
+    the iterator has is reached through it unchanged.
+    """
+
+    @staticmethod
+    def counted(counter: Counter) -> Callable[[Any], Any]:
+        """What wraps each call's request stream, counting its end in ``counter``."""
+
+        def wrap(requests: Any) -> Any:
+            if hasattr(requests, "__anext__"):
+                return _AsyncRequestStream(requests, counter.inc)
+            return _RequestStream(requests, counter.inc)
+
+        return wrap
+
+
+class _RequestStream:
+    __slots__ = ("_count", "_requests")
+
+    def __init__(self, requests: Iterator[Any], count: Callable[[], None]) -> None:
+        self._requests = requests
+        self._count = count
+
+    def __iter__(self) -> _RequestStream:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._requests)
+        except BaseException:
+            self._count()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._requests, name)
+
+
+class _AsyncRequestStream:
+    __slots__ = ("_count", "_requests")
+
+    def __init__(self, requests: AsyncIterator[Any], count: Callable[[], None]) -> None:
+        self._requests = requests
+        self._count = count
+
+    def __aiter__(self) -> _AsyncRequestStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await anext(self._requests)
+        except BaseException:
+            self._count()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._requests, name)
 
 
 def _counting(convert: Serializer, counter: Counter) -> Callable[[Any], Any]:
@@ -331,6 +453,18 @@ class ClientMethodSeries:
     ``grpc`` is the method's ``MethodSeries`` of the ``grpc_client_*`` metrics;
     ``retries``, ``bulkhead_rejected`` and ``circuit_breaker_rejected`` its
     children of the library's own counters, under the same labels.
+
+    ``stream_ended`` counts a stream's messages as go-grpc-middleware's client
+    interceptor counts them on grpc-go's ``ClientStream``: one sent per
+    ``SendMsg`` (each request message), one received per ``RecvMsg``, the one
+    that returns the end too. So a stream read to its end (its status read:
+    OK, or the server's error) counts its replies and one more when replies
+    stream (server streaming, bidi: N + 1), and 1 when one reply closes it
+    (client streaming: ``CloseAndRecv``, whether it got the reply or an
+    error); a stream its caller closed early counts the replies it read (it
+    made no read that found the end); a stream that never left the client
+    (refused unsent, or no connection: grpc-go's ``NewStream`` fails then)
+    counts none either way.
     """
 
     __slots__ = ("bulkhead_rejected", "circuit_breaker_rejected", "grpc", "retries")
@@ -347,6 +481,18 @@ class ClientMethodSeries:
         self.retries = retries.labels(*grpc.labels)
         self.bulkhead_rejected = bulkhead_rejected.labels(*grpc.labels)
         self.circuit_breaker_rejected = circuit_breaker_rejected.labels(*grpc.labels)
+
+    def stream_ended(self, response: GrpcResponse) -> None:
+        """Count the messages of a stream that ended with ``response``, as Go's interceptor does."""
+        if response.attempts() == 0 or response.never_sent():
+            return
+        sent, received = response.messages_sent(), response.messages_received()
+        if not response.closed_by_caller():
+            received = received + 1 if self.grpc.reads_stream else 1
+        if sent:
+            self.grpc.msg_sent.inc(sent)
+        if received:
+            self.grpc.msg_received.inc(received)
 
 
 BREAKER_STATES = ("closed", "open", "half_open")
@@ -486,6 +632,17 @@ class GrpcClientMetricSet:
             found = self._series.setdefault(path, made)
         return found
 
+    def initialize(self, path: str, kind: str) -> None:
+        """Make every series of the method at ``path``, of call ``kind``, at 0: Go's and ours."""
+        self.series(path, kind).grpc.initialize()
+
+    def reset(self) -> None:
+        """Count from 0 again, as ``GrpcMetricSet.reset``; the clients watched stay watched."""
+        self.grpc.reset()
+        for metric in self._own():
+            metric.clear()
+        self._series = {}
+
     def describe(self) -> Iterator[Metric]:
         yield from self.grpc.describe()
         for metric in self._own():
@@ -511,6 +668,12 @@ class MetricSetShape(Protocol):
 
     buckets: tuple[float, ...]
 
+    def reset(self) -> None:
+        """Forget every count, as a set made anew would have none."""
+
+    def initialize(self, path: str, kind: str) -> None:
+        """Make every series of the method at ``path`` (``/package.Service/Method``) at 0."""
+
     def describe(self) -> Iterator[Metric]:
         """The metrics it will collect, for the registry's check of duplicate names."""
 
@@ -534,8 +697,12 @@ class RegisteredMetricSets:
     namespace gets the set already there, so metrics made twice (two
     clients, a module reloaded, one test after another) are never registered
     twice, which prometheus-client refuses (``Duplicated timeseries``, the
-    crash py-grpc-prometheus has). The sets live here, in a module of their
-    own, so a reloaded stage or interceptor module still finds them, and are
+    crash py-grpc-prometheus has). A set the registry let go of
+    (``registry.unregister``, as a test's reset of prometheus' default
+    ``REGISTRY`` does) is registered again, counting from 0, when it is next
+    asked for: the stages and interceptors that hold it export again, rather
+    than count into a set no scrape reads. The sets live here, in a module of
+    their own, so a reloaded stage or interceptor module still finds them, and are
     held by the registry itself, so a reload of this module finds them too
     (and a registry dropped, a test's, takes its sets along). Thread-safe.
 
@@ -580,22 +747,40 @@ class RegisteredMetricSets:
             found = in_registry.get(checked_namespace)
             if found is None:
                 found = make(checked_namespace, checked_buckets)
-                try:
-                    checked_registry.register(found)
-                except DuplicateTimeseries as error:
-                    raise PrometheusMetricsConflict(
-                        f"the registry already has {', '.join(sorted(error.duplicates))}, "
-                        "registered by something else (py-grpc-prometheus?); give these metrics "
-                        "another registry or namespace"
-                    ) from error
+                cls._register(checked_registry, found)
                 in_registry[checked_namespace] = found
-        if found.buckets != checked_buckets:
-            raise PrometheusMetricsConflict(
-                f"the registry's metrics of namespace {checked_namespace!r} have buckets "
-                f"{found.buckets}, not {checked_buckets}: one histogram cannot have both; "
-                "give the same buckets, or another namespace or registry"
-            )
+                return found
+            if found.buckets != checked_buckets:
+                raise PrometheusMetricsConflict(
+                    f"the registry's metrics of namespace {checked_namespace!r} have buckets "
+                    f"{found.buckets}, not {checked_buckets}: one histogram cannot have both; "
+                    "give the same buckets, or another namespace or registry"
+                )
+            if not cls._registered(checked_registry, found):
+                found.reset()
+                cls._register(checked_registry, found)
         return found
+
+    @staticmethod
+    def _register(registry: CollectorRegistry, metrics: MetricSetShape) -> None:
+        try:
+            registry.register(metrics)
+        except DuplicateTimeseries as error:
+            raise PrometheusMetricsConflict(
+                f"the registry already has {', '.join(sorted(error.duplicates))}, "
+                "registered by something else (py-grpc-prometheus?); give these metrics "
+                "another registry or namespace"
+            ) from error
+
+    @staticmethod
+    def _registered(registry: CollectorRegistry, metrics: MetricSetShape) -> bool:
+        """Whether ``metrics`` is still in ``registry``: ``unregister`` may have taken it out.
+
+        prometheus-client has no public question for it; its ``register`` and
+        ``unregister`` keep this mapping of the collectors it holds, which its
+        ``collect`` reads.
+        """
+        return metrics in registry._collector_to_names
 
     @staticmethod
     def _registry(registry: object) -> CollectorRegistry:
@@ -633,6 +818,45 @@ class RegisteredMetricSets:
         return tuple(float(bound) for bound in bounds)
 
 
+class GrpcServiceMethods:
+    """The methods of gRPC services, by path and call kind, for metrics made ahead of calls."""
+
+    @staticmethod
+    def of(services: Iterable[object]) -> list[tuple[str, str]]:
+        """``(path, grpc_type)`` of every method of ``services``, all checked first.
+
+        A service is a fully qualified name, looked up in the default protobuf
+        descriptor pool (which has every service whose ``*_pb2`` module was
+        imported), or a ``ServiceDescriptor``. Raises ``InvalidPrometheusMetrics``
+        for anything else, and for a name the pool does not have.
+        """
+        return [
+            (
+                f"/{service.full_name}/{method.name}",
+                _KINDS[method.client_streaming, method.server_streaming],
+            )
+            for service in [GrpcServiceMethods._descriptor(given) for given in services]
+            for method in service.methods
+        ]
+
+    @staticmethod
+    def _descriptor(service: object) -> ServiceDescriptor:
+        if isinstance(service, ServiceDescriptor):
+            return service
+        if not isinstance(service, str):
+            raise InvalidPrometheusMetrics(
+                "a service must be its fully qualified name or a protobuf ServiceDescriptor, "
+                f"got {service!r}"
+            )
+        try:
+            return descriptor_pool.Default().FindServiceByName(service)
+        except KeyError:
+            raise InvalidPrometheusMetrics(
+                f"service {service!r} is not in the protobuf descriptor pool: import its "
+                "generated *_pb2 module first, or pass its ServiceDescriptor"
+            ) from None
+
+
 class AsyncPrometheusServerInterceptor(AsyncHandlerWrappingInterceptor):
     """``PrometheusServerInterceptor`` for ``grpc.aio.server(interceptors=[...])``.
 
@@ -650,6 +874,11 @@ class AsyncPrometheusServerInterceptor(AsyncHandlerWrappingInterceptor):
         buckets: Sequence[float] = GO_DEFAULT_BUCKETS,
     ) -> None:
         self._metrics = RegisteredMetricSets.server(registry, namespace, buckets)
+
+    def initialize_metrics(self, *services: str | ServiceDescriptor) -> None:
+        """As ``PrometheusServerInterceptor.initialize_metrics``."""
+        for path, kind in GrpcServiceMethods.of(services):
+            self._metrics.initialize(path, kind)
 
     def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
         return MeasuredHandler.wrap(handler, details.method, self._metrics, aio=True)
@@ -672,10 +901,16 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
     - ``grpc_client_started_total`` when a call starts;
     - ``grpc_client_handled_total`` when it ends, with ``grpc_code`` its final
       status in Go's spelling (``OK``, ``Unavailable``, ``DeadlineExceeded``...);
-    - ``grpc_client_msg_sent_total`` and ``grpc_client_msg_received_total``:
-      the messages that went out and came back (``GrpcResponse.messages_sent()``
-      and ``messages_received()``: 1 and 1 for a unary call that succeeded, the
-      counts of a stream), added when the call ends;
+    - ``grpc_client_msg_sent_total`` and ``grpc_client_msg_received_total``,
+      counted as go-grpc-middleware's client interceptors count them, so a
+      fleet's dashboards add Go's and these up alike: a unary call counts 1
+      sent when it starts and 1 received when it ends, whatever its outcome
+      (Go's interceptor counts both around the call, failed or not); a stream,
+      when it ends, its request messages sent, and one received per read of
+      grpc-go's ``RecvMsg``, the read that finds the end included (N + 1 for
+      N replies read to the end; see ``ClientMethodSeries``). The call's own
+      counts, what crossed the wire, are ``GrpcResponse.messages_sent()`` and
+      ``messages_received()``, and the call log's;
     - ``grpc_client_handling_seconds``: a histogram of seconds from the call's
       start to its end, every attempt and backoff included.
 
@@ -698,8 +933,18 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
     too, so started minus handled stays the calls in flight: ``Canceled``
     when the exception is not an ``Exception`` (``asyncio.CancelledError``,
     ``KeyboardInterrupt``), ``Unknown`` when it is (a bug), as grpc-go labels
-    a context cancelled and an error that is no status. Its messages are not
-    counted: no response says how many there were.
+    a context cancelled and an error that is no status. A unary one counts
+    its 1 and 1, as Go's does; a stream's messages are not counted: no
+    response says how many there were. A stream its caller closed before its
+    end is handled ``Canceled`` too, where Go's interceptor never counts it
+    handled (it reports only a read that found the end): in Go, started minus
+    handled grows by every stream left early; here it stays the calls in
+    flight.
+
+    Series appear at their first count, which ``rate()`` and ``increase()``
+    cannot see (the series had no earlier sample): ``initialize_metrics``
+    makes a service's series at 0 beforehand, as Go's ``InitializeMetrics``
+    does for a server.
 
     Two gauges come from the clients themselves, read at each scrape through
     the ``GrpcClientView`` each client built with this stage hands to
@@ -732,10 +977,31 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
     def attached(self, view: GrpcClientView) -> None:
         self._metrics.gauges.watch(view)
 
+    def initialize_metrics(self, *services: str | ServiceDescriptor) -> None:
+        """Make every series of these services' methods now, at 0, as Go's ``InitializeMetrics``.
+
+        ``services`` are fully qualified names (``"user.UserService"``, found in
+        the protobuf descriptor pool once their ``*_pb2`` module is imported)
+        or ``ServiceDescriptor``s (``user_pb2.DESCRIPTOR.services_by_name[...]``).
+        Each method gets its ``started``, ``msg_sent``, ``msg_received``,
+        ``handling_seconds``, retry and rejection series, and its ``handled``
+        series for all 17 status codes, so ``rate()`` and ``increase()`` see a
+        method's first call and first failure of each code, which they miss
+        on a series born at its first count. That is 37 series a method with
+        Go's 11 buckets (and prometheus-client's ``_created`` beside them).
+        Raises ``InvalidPrometheusMetrics`` for a service that is neither, or
+        not in the pool (``GrpcServiceMethods``), before making any.
+        """
+        for path, kind in GrpcServiceMethods.of(services):
+            self._metrics.initialize(path, kind)
+
     def start(self, invocation: GrpcInvocation) -> CallState:
         method = invocation.method
         series = self._metrics.series(method.path, method.kind)
-        series.grpc.started.inc()
+        counted = series.grpc
+        counted.started.inc()
+        if counted.unary:
+            counted.msg_sent.inc()
         return series, perf_counter()
 
     def finished(
@@ -745,11 +1011,10 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
         method = series.grpc
         code = response.status_code()
         method.ended(code, perf_counter() - started)
-        sent, received = response.messages_sent(), response.messages_received()
-        if sent:
-            method.msg_sent.inc(sent)
-        if received:
-            method.msg_received.inc(received)
+        if method.unary:
+            method.msg_received.inc()
+        else:
+            series.stream_ended(response)
         attempts = response.attempts()
         if attempts > 1:
             series.retries.inc(attempts - 1)
@@ -765,7 +1030,10 @@ class PrometheusClientMetrics(GrpcCallStage[CallState]):
         code = (
             grpc.StatusCode.UNKNOWN if isinstance(error, Exception) else grpc.StatusCode.CANCELLED
         )
-        series.grpc.ended(code, perf_counter() - started)
+        method = series.grpc
+        if method.unary:
+            method.msg_received.inc()
+        method.ended(code, perf_counter() - started)
 
 
 class PrometheusServerInterceptor(HandlerWrappingInterceptor):
@@ -798,6 +1066,21 @@ class PrometheusServerInterceptor(HandlerWrappingInterceptor):
         buckets: Sequence[float] = GO_DEFAULT_BUCKETS,
     ) -> None:
         self._metrics = RegisteredMetricSets.server(registry, namespace, buckets)
+
+    def initialize_metrics(self, *services: str | ServiceDescriptor) -> None:
+        """Make every series of the services served now, at 0: Go's ``InitializeMetrics``.
+
+        As ``PrometheusClientMetrics.initialize_metrics``: ``services`` are
+        fully qualified names or ``ServiceDescriptor``s, and each method gets
+        its ``started``, ``msg_received``, ``msg_sent`` and
+        ``handling_seconds`` series, and ``handled`` for all 17 codes (34
+        series a method with Go's 11 buckets). grpc's Python servers cannot
+        list the services they serve, as grpc-go's ``GetServiceInfo`` does,
+        so they are named here.
+        Raises ``InvalidPrometheusMetrics`` (``GrpcServiceMethods``).
+        """
+        for path, kind in GrpcServiceMethods.of(services):
+            self._metrics.initialize(path, kind)
 
     def wrap(self, handler: Handler, details: grpc.HandlerCallDetails) -> Handler:
         return MeasuredHandler.wrap(handler, details.method, self._metrics, aio=False)

@@ -234,6 +234,9 @@ class ObservedHandler:
     The rebuilt behaviour keeps its shape (``HandlerBehaviour``). A plain
     handler on a grpc.aio server (``aio=True``) is given its context inside a
     ``CodeKeepingContext``, the one context that cannot tell its code.
+    ``requests``, when given, is applied to what each call hands the
+    behaviour first (its request, or its request iterator), which the
+    behaviour is given instead.
     """
 
     @classmethod
@@ -245,9 +248,12 @@ class ObservedHandler:
         aio: bool,
         request_deserializer: Serializer,
         response_serializer: Serializer,
+        requests: Callable[[Any], Any] | None = None,
     ) -> Handler:
         """``handler`` observed by ``begin``, with these (de)serializers."""
         behaviour, shape = HandlerBehaviour.of(handler), HandlerBehaviour.shape(handler)
+        if requests is not None:
+            behaviour = _fed(behaviour, requests)
         if shape == "coroutine":
             observed = cls._coroutine(behaviour, begin)
         elif shape == "async_generator":
@@ -354,6 +360,15 @@ class ObservedHandler:
             call.ended(_ended(context, None))
 
         return observed
+
+
+def _fed(behaviour: Behaviour, requests: Callable[[Any], Any]) -> Behaviour:
+    """``behaviour`` given ``requests(request)`` for each call's request: what it returns, as is."""
+
+    def fed(request: Any, context: Any) -> Any:
+        return behaviour(requests(request), context)
+
+    return fed
 
 
 def _close(call: HandlerCall, replies: Any) -> None:

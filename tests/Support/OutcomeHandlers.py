@@ -21,7 +21,8 @@ class OutcomeHandlers:
     (NOT_FOUND), ``CodeThenRaise`` (``set_code(NOT_FOUND)``, then a ValueError),
     ``AbortStream`` (two replies, then PERMISSION_DENIED) and ``Slow`` (a
     reply every 50 ms, ten times, to be cancelled or outlived by its
-    deadline). ``outcome.Async`` adds ``Writer`` (two replies through
+    deadline) and ``Count`` (reads its request iterator to the end and
+    replies how many it read). ``outcome.Async`` adds ``Writer`` (two replies through
     ``context.write``) and ``Reader`` (counts requests read through
     ``context.read()``).
     """
@@ -38,6 +39,7 @@ class OutcomeHandlers:
                 "CodeThenRaise": unary(cls._code_then_raise),
                 "AbortStream": stream(cls._abort_stream),
                 "Slow": stream(cls._slow),
+                "Count": grpc.stream_unary_rpc_method_handler(cls._count),
             },
         )
 
@@ -55,6 +57,7 @@ class OutcomeHandlers:
                 "Slow": stream(cls._async_slow),
                 "Writer": stream(cls._async_writer),
                 "Reader": grpc.stream_unary_rpc_method_handler(cls._async_reader),
+                "Count": grpc.stream_unary_rpc_method_handler(cls._async_count),
             },
         )
 
@@ -88,6 +91,10 @@ class OutcomeHandlers:
         for _ in range(10):
             time.sleep(0.05)
             yield b"tick"
+
+    @staticmethod
+    def _count(request_iterator: Iterator[bytes], context: Context) -> bytes:
+        return str(sum(1 for _ in request_iterator)).encode()
 
     @staticmethod
     async def _async_raise(request: bytes, context: Context) -> bytes:
@@ -124,6 +131,10 @@ class OutcomeHandlers:
     async def _async_writer(request: bytes, context: Context) -> None:
         await context.write(b"one")
         await context.write(b"two")
+
+    @staticmethod
+    async def _async_count(request_iterator: AsyncIterator[bytes], context: Context) -> bytes:
+        return str(len([request async for request in request_iterator])).encode()
 
     @staticmethod
     async def _async_reader(request_iterator: Any, context: Context) -> bytes:

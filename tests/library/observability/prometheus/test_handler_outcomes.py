@@ -24,6 +24,7 @@ KINDS = {
     "Slow": "server_stream",
     "Writer": "server_stream",
     "Reader": "client_stream",
+    "Count": "client_stream",
 }
 
 
@@ -101,6 +102,9 @@ def test_a_unary_handler_is_handled_with_the_status_its_client_got(
     # grpc.aio sends an abort's status before the handler's AbortError gets out of it.
     assert served.samples.eventually(lambda: served.samples.handled(method) == {go_name: 1.0})
     assert served.samples.value("started_total", method) == 1.0
+    # As Go's unary interceptor: the request, and the reply once the handler ended.
+    assert served.samples.value("msg_received_total", method) == 1.0
+    assert served.samples.value("msg_sent_total", method) == 1.0
 
 
 def test_a_stream_that_aborts_counts_its_replies_and_its_code(served: Served) -> None:
@@ -118,6 +122,19 @@ def test_a_stream_that_aborts_counts_its_replies_and_its_code(served: Served) ->
         lambda: served.samples.handled("AbortStream") == {"PermissionDenied": 1.0}
     )
     assert served.samples.value("msg_sent_total", "AbortStream") == len(replies)
+
+
+def test_a_request_stream_read_to_its_end_counts_the_read_of_the_end_as_go_does(
+    served: Served,
+) -> None:
+    with grpc.insecure_channel(served.server.target) as channel:
+        reply = channel.stream_unary(served.path("Count"))(iter([b"a", b"b", b"c"]), timeout=5)
+
+    assert reply == b"3"
+    assert served.samples.eventually(lambda: served.samples.handled("Count") == {"OK": 1.0})
+    # Three reads gave a message and a fourth the end: Go counts each Recv.
+    assert served.samples.value("msg_received_total", "Count") == 4.0
+    assert served.samples.value("msg_sent_total", "Count") == 1.0
 
 
 def test_a_stream_its_client_cancels_is_canceled(stoppable: Served) -> None:
@@ -168,5 +185,6 @@ def test_requests_read_through_the_context_are_counted(aio_served: Served) -> No
 
     assert reply == b"3"
     assert aio_served.samples.handled("Reader") == {"OK": 1.0}
+    # The read that returned grpc.aio.EOF passed no iterator: only the messages count.
     assert aio_served.samples.value("msg_received_total", "Reader") == 3.0
     assert aio_served.samples.value("msg_sent_total", "Reader") == 1.0
