@@ -320,11 +320,12 @@ class ClosedLoopCompletions:
     is closed" into the live loop's handler, which logs "Exception in
     callback PollerCompletionQueue._handle_events" and leaves the completions
     queued behind it for its next wake-up. Nothing can run on a closed loop,
-    so before any aio channel is closed, every loop a channel was opened on
-    here that is closed now gets a ``call_soon_threadsafe`` that drops
-    grpc.aio's completions and passes anything else to the loop's own, which
-    raises as before (newer grpcio drops them itself). A loop that takes no
-    instance attribute keeps grpc.aio's log.
+    so whenever a loop opens an aio channel here and before any is closed,
+    every loop a channel was opened on that is closed now gets a
+    ``call_soon_threadsafe`` that drops grpc.aio's completions and passes
+    anything else to the loop's own, which raises as before (newer grpcio
+    drops them itself). A loop that takes no instance attribute keeps
+    grpc.aio's log, as does a grpcio whose completions go another way.
     """
 
     _lock: ClassVar[threading.Lock] = threading.Lock()
@@ -332,9 +333,14 @@ class ClosedLoopCompletions:
 
     @classmethod
     def watch(cls, loop: asyncio.AbstractEventLoop) -> None:
-        """``loop`` has an aio channel of this library's now."""
+        """``loop`` has an aio channel of this library's now; those found closed are dropped.
+
+        A call of a closed loop may also end at its deadline, with no channel
+        closed: a loop opening a channel is when a closed one is most likely noticed.
+        """
         with cls._lock:
             cls._loops.add(loop)
+        cls.drop_closed()
 
     @classmethod
     def drop_closed(cls) -> None:
