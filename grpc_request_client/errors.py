@@ -83,7 +83,7 @@ class GrpcRequestMessagesFailed(GrpcClientError):
     stream. ``__cause__`` is the exception the iterator raised (an ``Exception``,
     or a ``CancelledError`` of its own); the message names its type, never its
     text, and how many messages went out before. ``KeyboardInterrupt`` and
-    ``SystemExit`` are not renamed.
+    ``SystemExit`` are not caught.
     """
 
 
