@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import gc
+import importlib
 import math
 import threading
 import time
@@ -298,12 +300,86 @@ _Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables, AsyncGenerator[None, No
 _LoopTest: TypeAlias = "Callable[[asyncio.AbstractEventLoop], bool]"
 
 
+# What grpc.aio hands a loop through its call_soon_threadsafe: the completion of one of its
+# calls' operations (_cygrpc/aio/completion_queue.pyx.pxi).
+_GRPC_AIO_COMPLETION = getattr(
+    importlib.import_module("grpc._cython.cygrpc"), "_handle_callback_wrapper", None
+)
+
+
+class ClosedLoopCompletions:
+    """grpc.aio's completions for an event loop that was closed: dropped, not logged as errors.
+
+    grpc.aio (grpcio 1.85) hands the completion of a call's operation to the
+    loop the call was made on with that loop's ``call_soon_threadsafe``, from
+    whichever loop reads its poller's socket (``PollerCompletionQueue.
+    _handle_events``, ``_cygrpc/aio/completion_queue.pyx.pxi``). A call still
+    in flight when its loop was closed without ``shutdown_asyncgens()`` (a
+    stream left open) ends later, when its channel is closed or at its
+    deadline, and a closed loop's ``call_soon_threadsafe`` raises "Event loop
+    is closed" into the live loop's handler, which logs "Exception in
+    callback PollerCompletionQueue._handle_events" and leaves the completions
+    queued behind it for its next wake-up. Nothing can run on a closed loop,
+    so whenever a loop opens an aio channel here and before any is closed,
+    every loop a channel was opened on that is closed now gets a
+    ``call_soon_threadsafe`` that drops grpc.aio's completions and passes
+    anything else to the loop's own, which raises as before (newer grpcio
+    drops them itself). A loop that takes no instance attribute keeps
+    grpc.aio's log, as does a grpcio whose completions go another way.
+    """
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _loops: ClassVar[weakref.WeakSet[asyncio.AbstractEventLoop]] = weakref.WeakSet()
+
+    @classmethod
+    def watch(cls, loop: asyncio.AbstractEventLoop) -> None:
+        """``loop`` has an aio channel of this library's now; those found closed are dropped.
+
+        A call of a closed loop may also end at its deadline, with no channel
+        closed: a loop opening a channel is when a closed one is most likely noticed.
+        """
+        with cls._lock:
+            cls._loops.add(loop)
+        cls.drop_closed()
+
+    @classmethod
+    def drop_closed(cls) -> None:
+        """Drop grpc.aio's completions for every watched loop that is closed, from now on."""
+        with cls._lock:
+            closed = [loop for loop in cls._loops if loop.is_closed()]
+            for loop in closed:
+                cls._loops.discard(loop)
+        for loop in closed:
+            dropping = ClosedLoopCompletions._dropping(loop.call_soon_threadsafe)
+            with contextlib.suppress(AttributeError):  # a loop class without instance attributes
+                loop.call_soon_threadsafe = dropping  # type: ignore[method-assign, assignment]
+
+    @staticmethod
+    def _new_lock(completions: type[ClosedLoopCompletions]) -> None:
+        completions._lock = threading.Lock()
+
+    @staticmethod
+    def _dropping(call_soon_threadsafe: Callable[..., Any]) -> Callable[..., Any]:
+        def dropping(callback: Callable[..., object], *args: Any, **kwargs: Any) -> Any:
+            if callback is _GRPC_AIO_COMPLETION:
+                return None  # for a call of a loop that will never run again
+            return call_soon_threadsafe(callback, *args, **kwargs)
+
+        return dropping
+
+
+AfterFork.register(ClosedLoopCompletions, in_child=ClosedLoopCompletions._new_lock)
+
+
 def _close_now(channel: grpc.aio.Channel) -> None:
     """Close an aio channel without an event loop to await on.
 
     Without a grace period ``grpc.aio.Channel.close()`` never waits: it cancels
-    the active calls and destroys the channel, so it can run right here.
+    the active calls and destroys the channel, so it can run right here. Their
+    completions go to the loops the calls were made on: a closed one's are
+    dropped (``ClosedLoopCompletions``).
     """
+    ClosedLoopCompletions.drop_closed()
     SettledCoroutine.result(channel.close(None))
 
 
@@ -395,6 +471,7 @@ class AsyncChannels:
             guard = _until_loop_ends(weakref.ref(self), loop, weakref.ref(channel))
             entry = self._by_loop[loop] = (channel, {}, guard)
         SettledCoroutine.result(guard.asend(None))
+        ClosedLoopCompletions.watch(loop)
         for channel in ended:
             _close_now(channel)
         return entry

@@ -20,6 +20,7 @@ The client's misuse, found before anything is sent; the calling code must change
         ├── UnknownGrpcMethod (LookupError)         no response type can be found for the path
         ├── UnsupportedGrpcMethod                   a call kind the API used cannot make
         ├── GrpcStreamClosed (RuntimeError)         a write or read the stream's state refuses
+        ├── GrpcRequestMessagesFailed               messages() raised mid-call, chained from it
         ├── GrpcStreamNotFinished (RuntimeError)    a stream's status asked before its end
         ├── InvalidGrpcClientName (ValueError)      a registry name no variable can be made of
         ├── GrpcClientAlreadyRegistered (ValueError)  a registry name given twice
@@ -70,6 +71,19 @@ class GrpcStreamClosed(GrpcClientError, RuntimeError):
     whose request sends its own ``messages()``; reading a stream the caller
     closed (a loop left early), which would otherwise look like one that ended.
     Nothing was sent.
+    """
+
+
+class GrpcRequestMessagesFailed(GrpcClientError):
+    """The iterator a request's ``messages()`` returned raised while the call sent its messages.
+
+    Raised by ``call()``, ``call_async()`` and by reading a ``stream()`` or
+    ``stream_async()``, alike: the call was cancelled first, never half-closed,
+    so the server gets a cancelled call rather than the end of a complete
+    stream. ``__cause__`` is the exception the iterator raised (an ``Exception``,
+    or a ``CancelledError`` of its own); the message names its type, never its
+    text, and how many messages went out before. ``KeyboardInterrupt`` and
+    ``SystemExit`` are not caught.
     """
 
 

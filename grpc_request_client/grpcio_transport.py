@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+)
 from queue import SimpleQueue
 from typing import Any, cast
 
@@ -14,8 +23,14 @@ import grpc
 import grpc.aio
 from google.protobuf.message import DecodeError, EncodeError, Message
 
+from grpc_request_client.blocking import running_loop
 from grpc_request_client.channels import GrpcAioPoller, SettledCoroutine, SharedChannel
-from grpc_request_client.errors import GrpcClientClosed, InvalidGrpcMessage
+from grpc_request_client.errors import (
+    GrpcClientClosed,
+    GrpcClientError,
+    GrpcRequestMessagesFailed,
+    InvalidGrpcMessage,
+)
 from grpc_request_client.invocation import GrpcInvocation
 from grpc_request_client.methods import GrpcMethod
 from grpc_request_client.request import RequestMessages
@@ -36,13 +51,18 @@ _BIND_SECONDS = 5.0
 class RequestStream:
     """One attempt's request messages, checked and encoded as grpc takes them, and counted.
 
-    grpc reads them itself (grpcio's blocking API on a thread of its own, grpc.aio
-    in a task), one at a time as flow control lets each go. An item that is not
-    the method's input type is refused with the index it had: the error is kept
-    (``error``) and the call cancelled before anything would tell the server the
-    stream was complete, so it never takes a truncated stream for a whole one;
-    the driver then raises the error. With no messages given (a bidi stream
-    the caller writes to), ``write`` queues what the caller sends and
+    On grpcio's blocking API grpc reads them itself, on a thread of its own;
+    on grpc.aio a task of the attempt's own writes them (``start_writing``),
+    one at a time as flow control lets each go. What goes wrong with the
+    caller's iterable is kept (``error``) and the call cancelled before
+    anything would tell the server the stream was complete, so the server
+    never gets a half-close for a truncated stream; the driver then raises it
+    (``raise_if_failed``): ``InvalidGrpcMessage`` for an item that is not the
+    method's input type (naming its index), ``GrpcRequestMessagesFailed``
+    chained to what the iterator itself raised. The iterator is closed once
+    the call no longer reads it (its ``close()`` or ``aclose()``, so a
+    generator's ``finally`` runs). With no messages given (a bidi stream the
+    caller writes to), ``write`` queues what the caller sends and
     ``done_writing`` ends it.
     """
 
@@ -50,19 +70,25 @@ class RequestStream:
         self._method = method
         self._messages = messages
         self.sent = 0
-        self.error: InvalidGrpcMessage | None = None
+        self.error: GrpcClientError | None = None
         self._cancel: Callable[[], object] | None = None
         self._bound = threading.Event()
         self._written: SimpleQueue[object] = SimpleQueue()
+        self._writer: asyncio.Task[None] | None = None
 
     def bind(self, cancel: Callable[[], object] | None) -> None:
         """The call exists: ``cancel`` cancels it, at once if an item was refused already.
 
         ``None`` for a call grpc cancels itself when the iterator raises
-        (grpcio's blocking API): a refused item is then raised at once.
+        (grpcio's blocking API): a refusal is then raised at once.
         """
         self._cancel = cancel
         self._bound.set()
+
+    def raise_if_failed(self) -> None:
+        """Raise what cancelled the call on this side, if anything did (a refusal, a failure)."""
+        if self.error is not None:
+            raise self.error
 
     def payloads(self) -> Iterator[bytes] | AsyncIterator[bytes]:
         """What grpc's request iterator argument takes: bytes, sync or async as the messages are."""
@@ -73,6 +99,23 @@ class RequestStream:
             return self._encoded(messages)
         return self._encoded_async(messages)
 
+    def start_writing(self, call: Any) -> None:
+        """Write the messages to grpc.aio's ``call`` (opened with no request iterator), then end.
+
+        From a task the attempt owns, where grpc.aio would start one of its own
+        for a request iterator and leave it pending for good when the call
+        ends while the iterator waits (a deadline passing over a generator
+        that stalls). ``stop`` and ``writing_stopped`` end it with the call.
+        """
+        self._writer = asyncio.get_running_loop().create_task(self._write_all(call))
+
+    async def writing_stopped(self) -> None:
+        """The call is over: end the writer if it still runs, once it has closed the iterator."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            writer.cancel()
+            await asyncio.wait((writer,))
+
     def write(self, message: Message) -> None:
         """Queue a message the caller writes (the stream checked it already)."""
         self._written.put(message.SerializeToString())
@@ -82,12 +125,37 @@ class RequestStream:
         self._written.put(_DONE)
 
     def stop(self) -> None:
-        """The call ended: let grpc's reader of a written stream return instead of waiting on.
+        """The call ended: let grpc's reader of a written stream return, and end the writer.
 
-        Harmless after ``done_writing`` and twice; grpc sends no half-close on
-        a call that has ended.
+        Harmless after ``done_writing`` and twice, and from any thread; grpc
+        sends no half-close on a call that has ended.
         """
         self._written.put(_DONE)
+        writer = self._writer
+        if writer is None or writer.done():
+            return
+        loop = writer.get_loop()
+        if loop is running_loop():
+            writer.cancel()
+            return
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nothing runs there
+            loop.call_soon_threadsafe(writer.cancel)
+
+    async def _write_all(self, call: Any) -> None:
+        payloads = self.payloads()
+        try:
+            if isinstance(payloads, AsyncIterator):
+                async for payload in payloads:
+                    await call.write(payload)
+            else:
+                for payload in payloads:
+                    await call.write(payload)
+            if self.error is None:
+                await call.done_writing()
+        except (grpc.RpcError, asyncio.InvalidStateError):
+            return  # the call ended meanwhile; its status says how
+        finally:
+            await _closed(payloads)
 
     def _queued(self) -> Iterator[bytes]:
         get = self._written.get
@@ -97,22 +165,50 @@ class RequestStream:
 
     def _encoded(self, messages: Iterable[Message]) -> Iterator[bytes]:
         request_class = self._method.request_class
-        for index, message in enumerate(messages):
-            payload = self._payload(message, index, request_class)
-            if payload is None:
-                return
-            self.sent += 1
-            yield payload
+        try:
+            iterator = iter(messages)
+        except Exception as error:  # re-raised, named, by the driver
+            self._fail(error)
+            return
+        try:
+            for index, message in enumerate(iterator):
+                payload = self._payload(message, index, request_class)
+                if payload is None:
+                    return
+                self.sent += 1
+                yield payload
+        except Exception as error:  # the iterator's own: re-raised, named, by the driver
+            if error is self.error:  # a refusal raised for grpc to cancel the call
+                raise
+            self._fail(error)
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
 
     async def _encoded_async(self, messages: AsyncIterable[Message]) -> AsyncIterator[bytes]:
         request_class, index = self._method.request_class, 0
-        async for message in messages:
-            payload = self._payload(message, index, request_class)
-            if payload is None:
-                return
-            self.sent += 1
-            index += 1
-            yield payload
+        try:
+            iterator = aiter(messages)
+        except Exception as error:  # re-raised, named, by the driver
+            self._fail(error)
+            return
+        try:
+            async for message in iterator:
+                payload = self._payload(message, index, request_class)
+                if payload is None:
+                    return
+                self.sent += 1
+                index += 1
+                yield payload
+        except (Exception, asyncio.CancelledError) as error:
+            if error is self.error or _task_cancelling():  # a refusal, or the writer's end
+                raise
+            self._fail(error)
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     def _payload(
         self, message: Message, index: int, request_class: type[Message] | None
@@ -136,12 +232,30 @@ class RequestStream:
             )
         return None
 
-    def _refuse(self, error: InvalidGrpcMessage) -> None:
+    def _fail(self, error: BaseException) -> None:
+        """The caller's iterator raised ``error``: the call is cancelled, and the failure named."""
+        failed = GrpcRequestMessagesFailed(
+            f"{self._method.path}: messages() raised {type(error).__name__} after "
+            f"{self.sent} messages were sent; the call was cancelled"
+        )
+        failed.__cause__ = error
+        self._refuse(failed)
+
+    def _refuse(self, error: GrpcClientError) -> None:
+        error.__suppress_context__ = True  # grpc's own error for the cancelled call adds nothing
         self.error = error
         cancel = self._cancel if self._bound.wait(_BIND_SECONDS) else None
         if cancel is None:
             raise error  # grpc then cancels the call itself
         cancel()
+
+
+async def _closed(payloads: Iterator[bytes] | AsyncIterator[bytes]) -> None:
+    """Close a ``RequestStream``'s payloads, which closes the caller's iterator in turn."""
+    if isinstance(payloads, AsyncGenerator):
+        await payloads.aclose()
+    elif isinstance(payloads, Generator):
+        payloads.close()
 
 
 # The transport's verdict on a failed attempt (``Attempt``'s ``SendEvidence`` reading).
@@ -220,7 +334,7 @@ class GrpcioStream(StreamAttempt):
 
     def _ended(self) -> GrpcResponse:
         self._stop_requests()
-        self._raise_refused()
+        self._raise_failed()
         call = self._call
         return GrpcResponse.received(
             grpc.StatusCode.OK,
@@ -232,7 +346,7 @@ class GrpcioStream(StreamAttempt):
 
     def _failed(self, error: grpc.RpcError) -> GrpcResponse:
         self._stop_requests()
-        self._raise_refused()
+        self._raise_failed()
         return self._judge(GrpcResponse.from_rpc_error(error))
 
     def _stop_requests(self) -> None:
@@ -240,10 +354,10 @@ class GrpcioStream(StreamAttempt):
         if self._requests is not None:
             self._requests.stop()
 
-    def _raise_refused(self) -> None:
-        """A request item was refused: the call was cancelled for it, and it is what is raised."""
-        if self._requests is not None and self._requests.error is not None:
-            raise self._requests.error
+    def _raise_failed(self) -> None:
+        """What cancelled the call on this side (a refused item, a failed iterator), raised."""
+        if self._requests is not None:
+            self._requests.raise_if_failed()
 
 
 # A call cut short by close() rather than by the caller's task being cancelled.
@@ -256,9 +370,10 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
     """``GrpcioStream`` on this event loop's ``grpc.aio`` channel.
 
     grpc.aio reads one message per ``read()``, so flow control reaches the
-    server here too. A bidi stream the caller writes to is opened with no
-    request iterator, so grpc.aio's own ``write`` and ``done_writing`` carry
-    the messages, each waiting for flow control to take it.
+    server here too. A bidi call is opened with no request iterator: grpc.aio's
+    own ``write`` and ``done_writing`` carry the messages the caller writes,
+    each waiting for flow control to take it, or the request's ``messages()``,
+    written by ``RequestStream``'s task, which ends with the call.
     """
 
     def __init__(
@@ -280,7 +395,6 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
             request = None
             if invocation.messages is not None:
                 self._requests = RequestStream(method, invocation.messages)
-                request = self._requests.payloads()
         self._written = 0
         self._call = multicallable(
             request,
@@ -291,22 +405,24 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
         )
         if self._requests is not None:
             self._requests.bind(self._call.cancel)
+            self._requests.start_writing(self._call)
 
     async def receive(self) -> Message | GrpcResponse:
         try:
             payload = await self._call.read()
         except grpc.RpcError as error:
-            self._raise_refused()
+            await self._requests_ended()
             return self._judge(GrpcResponse.from_rpc_error(error))
         except asyncio.CancelledError:
-            self._raise_refused()
+            await self._requests_ended()
             return self._cancelled_here()
         if payload is _EOF:
+            await self._requests_ended()
             return await self._ended()
         try:
             message: Message = self._decode(payload)
         except DecodeError as error:
-            self._call.cancel()
+            self.cancel()
             return GrpcResponse(
                 grpc.StatusCode.INTERNAL,
                 details=f"a reply on {self._method.path} is not a valid "
@@ -327,6 +443,8 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
 
     def cancel(self) -> None:
         self._call.cancel()
+        if self._requests is not None:
+            self._requests.stop()
 
     async def initial_metadata(self) -> RawMetadata:
         return tuple(await self._call.initial_metadata() or ())
@@ -337,9 +455,14 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
             return self._requests.sent
         return self._written if self._method.sends_stream else 1
 
+    async def _requests_ended(self) -> None:
+        """The call is over: its messages' writer has ended, and what failed there is raised."""
+        if self._requests is not None:
+            await self._requests.writing_stopped()
+            self._requests.raise_if_failed()
+
     async def _ended(self) -> GrpcResponse:
         """The end of the replies: OK with both kinds of metadata, or the failure it was."""
-        self._raise_refused()
         call = self._call
         code = await call.code()
         initial = tuple(await call.initial_metadata() or ())
@@ -360,22 +483,18 @@ class GrpcioStreamAsync(AsyncStreamAttempt):
             raise asyncio.CancelledError
         return self._closed_mid_call() or _CANCELLED_HERE
 
-    def _raise_refused(self) -> None:
-        if self._requests is not None and self._requests.error is not None:
-            raise self._requests.error
-
 
 # Where grpcio's blocking API logs an exception raised by a request iterator.
 _GRPCIO_CHANNEL_LOGGER = "grpc._channel"
 
 
 class RefusedMessageLogFilter(logging.Filter):
-    """Drops grpcio's "Exception iterating requests!" record for an item the client refused.
+    """Drops grpcio's "Exception iterating requests!" record for what the client raises itself.
 
-    A blocking client-streaming attempt refuses a bad item in its request's
-    messages by raising ``InvalidGrpcMessage`` from the request iterator,
-    which grpcio answers by cancelling the call before any half-close (so the
-    server never takes a truncated stream for a whole one) and by logging the
+    A blocking client-streaming attempt ends its request's messages early by
+    raising from the request iterator: ``InvalidGrpcMessage`` for a bad item,
+    ``GrpcRequestMessagesFailed`` when the caller's iterator raised. grpcio
+    answers by cancelling the call before any half-close and by logging the
     exception with its traceback. The caller gets that same error, raised by
     ``call()``: the record would only say it twice. Every other record passes.
     """
@@ -389,7 +508,7 @@ class RefusedMessageLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, InvalidGrpcMessage)
+        return not isinstance(error, InvalidGrpcMessage | GrpcRequestMessagesFailed)
 
 
 _UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
@@ -598,8 +717,12 @@ class Attempt(GrpcTransport):
         Blocking, as a unary attempt is, so grpcio handles the call's events on
         this thread (a future would hand each message's completion to another
         thread: 40% more CPU per message, measured on grpcio 1.85). There is no
-        call object to cancel then: a refused item is raised from the request
-        iterator, and grpcio cancels the call itself (``RefusedMessageLogFilter``).
+        call object to cancel then: a refused item, or the iterator's own
+        failure named, is raised from the request iterator, and grpcio cancels
+        the call itself (``RefusedMessageLogFilter``). grpcio reads the iterator
+        on a thread of its own, which nothing can interrupt: a call that ended
+        while the iterator waited stops it at its next item, and its last
+        reference going closes it.
         """
         requests = RequestStream(invocation.method, invocation.messages)
         requests.bind(None)
@@ -607,8 +730,7 @@ class Attempt(GrpcTransport):
             payloads = cast(Iterator[bytes], requests.payloads())  # call() refuses async ones
             payload, initial, trailing = _blocking(multicallable, payloads, invocation, seconds)
         except grpc.RpcError as error:
-            if requests.error is not None:  # the call was cancelled for it
-                raise requests.error from None
+            requests.raise_if_failed()  # the call was cancelled for it
             failed = self._failed(invocation, error, self._shared.sync.connected)
             return failed.with_stream_counts(requests.sent, 0)
         except ValueError:  # grpcio's "Cannot invoke RPC on closed channel!"
@@ -621,28 +743,36 @@ class Attempt(GrpcTransport):
     async def _sent_stream_async(
         self, invocation: GrpcInvocation, seconds: float, multicallable: Any
     ) -> GrpcResponse:
+        """``_sent_stream`` on grpc.aio: the messages written by a task that ends with the call.
+
+        Whatever the outcome, the writer has ended and the request's iterator
+        is closed by the time this returns or raises.
+        """
         requests = RequestStream(invocation.method, invocation.messages)
         call = multicallable(
-            requests.payloads(),
+            None,
             timeout=seconds,
             metadata=invocation.metadata,
             compression=invocation.compression,
             wait_for_ready=invocation.wait_for_ready,
         )
         requests.bind(call.cancel)
+        requests.start_writing(call)
         try:
             payload = await call
         except grpc.RpcError as error:
-            if requests.error is not None:
-                raise requests.error from None
+            await requests.writing_stopped()
+            requests.raise_if_failed()
             failed = self._failed(invocation, error, self._shared.aio.connected)
             return failed.with_stream_counts(requests.sent, 0)
         except asyncio.CancelledError:
-            if requests.error is not None and not _task_cancelling():  # cancelled for it
-                raise requests.error from None
+            await requests.writing_stopped()
+            if not _task_cancelling():  # grpc.aio's word for a call cancelled on this side
+                requests.raise_if_failed()
             if not self._closed_mid_call():
                 raise
             return _CANCELLED_BY_CLOSE.with_stream_counts(requests.sent, 0)
+        await requests.writing_stopped()
         answer = _answer(invocation, payload, *_metadata_async(call))
         return answer.with_stream_counts(requests.sent, answer.messages_received())
 

@@ -131,8 +131,11 @@ class StreamingGrpcRequest(BaseGrpcRequest[ReplyT_co]):
 
         Each item must be the method's input type; one that is not is an
         ``InvalidGrpcMessage`` naming its index: for a sequence before anything
-        is sent, for a generator when it is reached (the call is then cancelled,
-        so the server never takes the messages before it for a whole stream).
+        is sent, for a generator when it is reached. An exception the iterator
+        raises is a ``GrpcRequestMessagesFailed`` chained to it. Either way the
+        call is cancelled, never half-closed, so the server is not told the
+        messages before were the whole stream. The iterator is closed once the
+        call no longer reads it (ended, failed, cancelled, deadline passed).
         ``None``, for a bidirectional method only: the caller sends them with
         the stream's ``write()`` and ends with ``done_writing()``.
         """

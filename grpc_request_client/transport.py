@@ -57,8 +57,10 @@ class StreamAttempt(ABC):
     def receive(self) -> Message | GrpcResponse:
         """The next reply message, blocking; once the attempt has ended, its final response.
 
-        A failure is a response, never raised; a request item that could not be
-        sent is raised (``InvalidGrpcMessage``), the call being cancelled first.
+        A failure is a response, never raised; what ended the request's messages
+        on this side is raised, the call being cancelled first: an item that
+        could not be sent (``InvalidGrpcMessage``), an iterator that raised
+        (``GrpcRequestMessagesFailed``).
         """
 
     @abstractmethod

@@ -50,6 +50,7 @@ PACKAGE_SURFACE = [
     "GrpcMetadata",
     "GrpcObservabilityError",
     "GrpcRequest",
+    "GrpcRequestMessagesFailed",
     "GrpcResponse",
     "GrpcStream",
     "GrpcStreamClosed",

@@ -27,7 +27,7 @@ from grpc_request_client.channels import ChannelRegistry
 from grpc_request_client.client import GrpcClient, Stages
 from grpc_request_client.client_options import GrpcClientOptions
 from grpc_request_client.declaration import DeclaredSettings
-from grpc_request_client.errors import InvalidGrpcMessage, InvalidGrpcTimeout
+from grpc_request_client.errors import GrpcClientError, InvalidGrpcTimeout
 from grpc_request_client.grpcio_transport import RequestStream, SendEvidence
 from grpc_request_client.invocation import GrpcInvocation
 from grpc_request_client.lifecycle import AfterFork
@@ -122,8 +122,9 @@ class RecordedCall:
     stream's record in ``FakeGrpcClient.calls`` is replaced by a newer one as the
     stream goes on, so it holds every message sent so far. ``cancelled`` is
     ``True`` once the caller ended the attempt before its end: it closed the
-    stream or left its loop early, its task was cancelled, or a request item
-    was refused (``InvalidGrpcMessage``), which cancels the call.
+    stream or left its loop early, its task was cancelled, or its request's
+    messages failed (an item refused, ``InvalidGrpcMessage``, or the iterator
+    raised, ``GrpcRequestMessagesFailed``), which cancels the call.
     """
 
     service: str
@@ -664,7 +665,8 @@ class ScriptedRequests:
     A request's ``messages()`` go through the client's own ``RequestStream``, as
     on the wire: each item is checked by the method (``InvalidGrpcMessage``
     naming its index, kept in ``error``, the call then cancelled by
-    ``refused``) and encoded, and taken only when it is read (``pull``, or the
+    ``refused``; ``GrpcRequestMessagesFailed`` alike when the iterator raises)
+    and encoded, and taken only when it is read (``pull``, or the
     handler's iterator), so a generator runs as far as the "server" reads it.
     An async iterable (the async API's) is taken whole by ``consume_async``. A
     bidi stream whose request returns ``None`` gets the caller's ``write``s
@@ -704,8 +706,8 @@ class ScriptedRequests:
         return len(self._payloads)
 
     @property
-    def error(self) -> InvalidGrpcMessage | None:
-        """The refusal of an item of ``messages()``, once one was refused."""
+    def error(self) -> GrpcClientError | None:
+        """What ended ``messages()`` early, if anything did: a refused item, a failed iterator."""
         return None if self._stream is None else self._stream.error
 
     def copies(self) -> tuple[Any, ...]:
@@ -821,6 +823,7 @@ class ScriptedStream(StreamAttempt):
     def receive(self) -> Message | GrpcResponse:
         if self._final is not None:
             return self._final
+        self._raise_refused()  # an async iterable of messages is sent before the first read
         if self._cancelled:
             return self._ended(_CANCELLED)
         with self._pulling:
@@ -936,8 +939,9 @@ class ScriptedAttempt(GrpcTransport):
 
     A client-streaming attempt sends its request's ``messages()`` first, each
     checked and encoded by the client's own ``RequestStream`` as on the wire (a
-    refused item is raised, ``InvalidGrpcMessage`` naming its index, and the
-    attempt recorded ``cancelled``), then is answered once, its record carrying
+    refused item is raised, ``InvalidGrpcMessage`` naming its index, as is an
+    iterator that raised, ``GrpcRequestMessagesFailed``, and the attempt
+    recorded ``cancelled``), then is answered once, its record carrying
     every message sent. A server-streaming or bidi attempt opens a
     ``ScriptedStream`` (``ScriptedStreamAsync`` for ``stream_async``).
     """

@@ -8,7 +8,7 @@ from typing import Any
 import grpc.aio
 
 from protos import storage_pb2, storage_pb2_grpc
-from tests.Support.BaseStorageService import SERVED_BY, SETTLE_SECONDS, BaseStorageService
+from tests.Support.BaseStorageService import SERVED_BY, BaseStorageService
 from tests.Support.StorageCallRecord import StorageCallRecord
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -40,7 +40,7 @@ class AsyncStorageService(BaseStorageService, storage_pb2_grpc.ObjectStorageServ
             crc = zlib.crc32(chunk.data, crc)
             record.received += 1
             await self._check(record, context)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await asyncio.sleep(self._settle_seconds(record))  # a cancellation cancels the wait
         return await self._reply(record, context, self._uploaded(record, key, size, crc))
 
     async def DownloadObject(
@@ -65,7 +65,7 @@ class AsyncStorageService(BaseStorageService, storage_pb2_grpc.ObjectStorageServ
             record.sent += 1
             yield self._checksum(chunk)
             await self._check(record, context)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await asyncio.sleep(self._settle_seconds(record))  # a cancellation cancels the wait
         self._close(record, context)
 
     async def _open(self, method: str, context: Context, received: int = 0) -> StorageCallRecord:

@@ -16,8 +16,9 @@ _COUNTING_SENT = frozenset({"DownloadObject", "ChecksumChunks"})
 SERVED_BY = (("x-served-by", "storage"),)
 
 # A client's cancellation can reach a servicer as the end of its request stream, a moment
-# before grpc marks the call cancelled; a servicer waits this long (seconds) before taking
-# the end of a request stream for the client's half-close.
+# before grpc marks the call cancelled (grpcio's servers, sync and aio alike); a servicer
+# waits this long (seconds) for the cancellation before taking the end of a request stream
+# for the client's half-close, unless the call's ``settle-ms`` says otherwise.
 SETTLE_SECONDS = 0.002
 
 T = TypeVar("T")
@@ -35,7 +36,11 @@ class BaseStorageService:
       UNAVAILABLE unless given) and details "failed after N messages", once N
       messages were sent (DownloadObject, ChecksumChunks) or received
       (UploadObject, and StatObject's one request): 0 fails at once;
-    - ``delay-ms: M`` waits M milliseconds before each message sent.
+    - ``delay-ms: M`` waits M milliseconds before each message sent;
+    - ``settle-ms: S``: how long UploadObject and ChecksumChunks wait, once
+      their request stream ended, for a cancellation that would show it was
+      not the client's half-close (``SETTLE_SECONDS`` unless given); the wait
+      ends as soon as the call is cancelled.
 
     A value it cannot read fails the call with INVALID_ARGUMENT saying which.
     Every call sends ``x-served-by: storage`` as initial metadata and
@@ -123,7 +128,12 @@ class BaseStorageService:
         after = record.metadata.get("fail-after")
         code = record.metadata.get("fail-code", "UNAVAILABLE")
         delay = record.metadata.get("delay-ms", "0")
-        for key, value in (("fail-after", after or "0"), ("delay-ms", delay)):
+        settle = record.metadata.get("settle-ms", "0")
+        for key, value in (
+            ("fail-after", after or "0"),
+            ("delay-ms", delay),
+            ("settle-ms", settle),
+        ):
             if not value.isdigit():
                 return grpc.StatusCode.INVALID_ARGUMENT, f"{key} must be a count, got {value!r}"
         if code not in grpc.StatusCode.__members__ or code == "OK":
@@ -139,6 +149,12 @@ class BaseStorageService:
     def _delay_seconds(record: StorageCallRecord) -> float:
         """``delay-ms`` in seconds (``_fault`` has refused a value that is not a count)."""
         return int(record.metadata.get("delay-ms", "0")) / 1000
+
+    @staticmethod
+    def _settle_seconds(record: StorageCallRecord) -> float:
+        """``settle-ms`` in seconds, ``SETTLE_SECONDS`` without one (``_fault`` refused others)."""
+        settle = record.metadata.get("settle-ms")
+        return SETTLE_SECONDS if settle is None else int(settle) / 1000
 
     @staticmethod
     def _trailing(record: StorageCallRecord) -> tuple[tuple[str, str]]:

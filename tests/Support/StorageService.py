@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 import grpc
 
 from protos import storage_pb2, storage_pb2_grpc
-from tests.Support.BaseStorageService import SERVED_BY, SETTLE_SECONDS, BaseStorageService
+from tests.Support.BaseStorageService import SERVED_BY, BaseStorageService
 from tests.Support.StorageCallRecord import StorageCallRecord
 
 Context = grpc.ServicerContext
@@ -45,7 +45,7 @@ class StorageService(BaseStorageService, storage_pb2_grpc.ObjectStorageServicer)
             crc = zlib.crc32(chunk.data, crc)
             record.received += 1
             self._check(record, context)
-        time.sleep(SETTLE_SECONDS)
+        self._settle(record)
         return self._reply(record, context, self._uploaded(record, key, size, crc))
 
     def DownloadObject(
@@ -70,7 +70,7 @@ class StorageService(BaseStorageService, storage_pb2_grpc.ObjectStorageServicer)
             record.sent += 1
             yield self._checksum(chunk)
             self._check(record, context)
-        time.sleep(SETTLE_SECONDS)
+        self._settle(record)
         self._close(record, context)
 
     def _open(self, method: str, context: Context, received: int = 0) -> StorageCallRecord:
@@ -88,6 +88,11 @@ class StorageService(BaseStorageService, storage_pb2_grpc.ObjectStorageServicer)
             context.set_trailing_metadata(self._trailing(record))
             self._finish(record, "aborted")
             context.abort(*fault)
+
+    def _settle(self, record: StorageCallRecord) -> None:
+        """Wait ``settle-ms`` for a cancellation after the request stream ended, no longer."""
+        with self._changed:
+            self._changed.wait_for(lambda: record.ended is not None, self._settle_seconds(record))
 
     def _pause(self, record: StorageCallRecord) -> None:
         delay = self._delay_seconds(record)

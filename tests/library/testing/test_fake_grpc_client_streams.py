@@ -14,6 +14,7 @@ import pytest
 from grpc_request_client import (
     GrpcClient,
     GrpcClientError,
+    GrpcRequestMessagesFailed,
     GrpcResponse,
     GrpcStreamClosed,
     InvalidGrpcMessage,
@@ -509,6 +510,55 @@ async def test_a_bad_item_of_a_client_stream_generator_raises_and_records_a_canc
     ):
         await invoke(fake_grpc_client, ChunksRequest(chunks()))
 
+    [call] = fake_grpc_client.calls
+    assert (call.messages, call.cancelled) == (tuple(_chunks(2)), True)
+
+
+async def test_a_client_stream_iterator_that_raises_fails_as_the_real_client_fails(
+    fake_grpc_client: FakeGrpcClient, invoke: Invoke
+) -> None:
+    disk = OSError("disk gone")
+
+    def chunks() -> Iterator[storage_pb2.ObjectChunk]:
+        yield from _chunks(2)
+        raise disk
+
+    fake_grpc_client.reply(STORAGE, "UploadObject", UploadResult())
+
+    with pytest.raises(
+        GrpcRequestMessagesFailed,
+        match=r"^/storage\.ObjectStorage/UploadObject: messages\(\) raised OSError after 2 "
+        r"messages were sent; the call was cancelled$",
+    ) as failed:
+        await invoke(fake_grpc_client, ChunksRequest(chunks()))
+
+    assert failed.value.__cause__ is disk
+    [call] = fake_grpc_client.calls
+    assert (call.messages, call.cancelled) == (tuple(_chunks(2)), True)
+
+
+async def test_a_bidi_iterator_that_raises_fails_the_read_and_cancels_the_call(
+    fake_grpc_client: FakeGrpcClient, side: StreamSide
+) -> None:
+    disk = OSError("disk gone")
+
+    async def chunks() -> AsyncIterator[storage_pb2.ObjectChunk]:
+        for chunk in _chunks(2):
+            yield chunk
+        raise disk
+
+    def raising() -> Iterator[storage_pb2.ObjectChunk]:
+        yield from _chunks(2)
+        raise disk
+
+    messages = raising() if side.side == "sync" else chunks()
+    fake_grpc_client.handle_stream(STORAGE, "ChecksumChunks", _checksums)
+    stream = await side.open(fake_grpc_client, ChunksRequest(messages, method="ChecksumChunks"))
+
+    with pytest.raises(GrpcRequestMessagesFailed, match="raised OSError after 2") as failed:
+        await side.read_all(stream)
+
+    assert failed.value.__cause__ is disk
     [call] = fake_grpc_client.calls
     assert (call.messages, call.cancelled) == (tuple(_chunks(2)), True)
 

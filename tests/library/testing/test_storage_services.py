@@ -132,6 +132,7 @@ def test_fail_after_fails_every_kind_of_call_unavailable_by_default(
     [
         pytest.param((("fail-after", "two"),), "fail-after must be a count, got 'two'", id="n"),
         pytest.param((("delay-ms", "-5"),), "delay-ms must be a count, got '-5'", id="delay"),
+        pytest.param((("settle-ms", "1.5"),), "settle-ms must be a count, got '1.5'", id="settle"),
         pytest.param(
             (("fail-after", "1"), ("fail-code", "NOPE")),
             "fail-code must name a grpc.StatusCode other than OK, got 'NOPE'",
@@ -155,6 +156,18 @@ def test_fault_metadata_it_cannot_read_fails_the_call_saying_which(
         says,
     )
     assert storage.wait_for_ended(1, timeout=5)[0].ended == "aborted"
+
+
+def test_an_upload_the_client_half_closed_is_ok_once_settle_ms_passed_without_a_cancel(
+    stub: Stub, storage: BaseStorageService
+) -> None:
+    uploaded = stub.UploadObject(
+        iter(_chunks(b"a", b"b")), metadata=(("settle-ms", "50"),), timeout=5
+    )
+
+    assert uploaded.chunks == 2
+    [record] = storage.wait_for_ended(1, timeout=5)
+    assert (record.ended, record.received) == ("ok", 2)
 
 
 def test_a_stream_the_client_cancels_is_recorded_cancelled(

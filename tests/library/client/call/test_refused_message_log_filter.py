@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from grpc_request_client import GrpcClient, InvalidGrpcMessage
+from grpc_request_client import GrpcClient, GrpcRequestMessagesFailed, InvalidGrpcMessage
 from grpc_request_client.grpcio_transport import RefusedMessageLogFilter
 from grpc_request_client.testing import GrpcTestServer
 from protos import storage_pb2
@@ -15,10 +15,11 @@ def _record(error: BaseException | None) -> logging.LogRecord:
     return logging.LogRecord("grpc._channel", logging.ERROR, "", 0, "msg", (), exc_info)
 
 
-def test_only_a_refused_messages_record_is_dropped() -> None:
+def test_only_the_records_of_what_the_client_raises_itself_are_dropped() -> None:
     kept = RefusedMessageLogFilter()
 
     assert not kept.filter(_record(InvalidGrpcMessage("item 2 is str")))
+    assert not kept.filter(_record(GrpcRequestMessagesFailed("messages() raised OSError")))
     assert kept.filter(_record(ValueError("a generator of the caller's own failed")))
     assert kept.filter(_record(None))
 
