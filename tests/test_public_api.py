@@ -35,6 +35,7 @@ PACKAGE_SURFACE = [
     "CircuitBreakerPolicy",
     "DnsServiceRegistry",
     "EnvironmentServiceRegistry",
+    "FailureLogLevels",
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientAlreadyRegistered",
