@@ -6,7 +6,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import cast
 
-from grpc_request_client.context import RequestContextData, TraceId
+from grpc_request_client.context import NO_CONTEXT, RequestContextData, TraceId
 from grpc_request_client.errors import (
     InvalidGrpcClientSettings,
     InvalidGrpcMetadata,
@@ -249,6 +249,7 @@ _ID_KEYS = frozenset({TRACE_ID_KEY, USER_ID_KEY, CORRELATION_ID_KEY, REQUEST_ID_
 # The names ``sent_ids`` takes, in the order the ids are sent.
 _ID_NAMES = ("trace_id", "user_id", "correlation_id", "request_id")
 _NO_IDS = "none"
+_NOTHING_SENT: tuple[MetadataPairs, str, str, str] = ((), "", "", "")
 
 
 class SentIds:
@@ -320,6 +321,8 @@ class SentIds:
 
         An id not sent is ``""``, so a log event names only what was sent.
         """
+        if context is NO_CONTEXT and not self._request:  # a call outside any context
+            return _NOTHING_SENT
         pairs: list[tuple[str, MetadataValue]] = []
         trace_id = context.trace_id if self._trace else None
         if trace_id is not None:
@@ -397,7 +400,8 @@ class OutgoingMetadata:
         """
         added, trace_id, correlation_id, request_id = ids.of(context)
         if declared is None or (not declared and isinstance(declared, Mapping)):
-            cls._fit(added, credentials)
+            if added or credentials:  # nothing at all to send fits
+                cls._fit(added, credentials)
             return added, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
         if not own:
