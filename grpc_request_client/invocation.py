@@ -61,9 +61,9 @@ class GrpcInvocation(NamedTuple):
     every attempt and every backoff (``timeout`` is the seconds it was made from).
     The ids are those in ``metadata``, kept apart for the call's log event
     (``""`` for one not sent, ``SentIds``); ``request_id`` is the same on every
-    attempt of the call; ``request`` is the
-    object asked, for test doubles that record it; ``target`` the client's target,
-    as it was given (``dns:///users:50051``), for stages that name the server. A
+    attempt of the call; ``request`` is the object asked, for test doubles that
+    record it; ``target`` the client's target, as it was given
+    (``dns:///users:50051``), for stages that name the server. A
     NamedTuple because it is built on every call and must cost next to nothing;
     always built by keyword, so a field added later can never take another's
     place. Its repr names the message's type and shows the metadata as

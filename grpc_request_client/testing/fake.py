@@ -104,8 +104,9 @@ class RecordedCall:
 
     ``message`` is a copy made through the wire format, so a test sees what was
     sent even if the code changes its message afterwards; ``metadata`` is what
-    would have gone on the wire, ``x-trace-id`` included; ``timeout`` is this
-    attempt's deadline in seconds. A retried call is recorded once per attempt
+    would have gone on the wire, the ids the client's ``sent_ids`` chose included
+    (``trace_id`` is the ``x-trace-id`` sent, ``""`` when none was); ``timeout``
+    is this attempt's deadline in seconds. A retried call is recorded once per attempt
     (``attempt`` counts from 1), as a server would see it. ``message`` is typed
     ``Any`` for the reason ``GrpcResponse.message()`` is: ``call.message.user_id``
     should read naturally in a test. The repr fits on a line, for assertion

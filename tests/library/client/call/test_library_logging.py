@@ -18,7 +18,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from grpc_request_client import GrpcClient, RequestContext
+from grpc_request_client import GrpcClient, GrpcClientRegistry, RequestContext
 from tests.conftest import Invoke
 from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
@@ -229,3 +229,18 @@ async def test_a_chosen_level_is_the_record_s_level_with_logging_too(
     assert [(r.levelno, vars(r)["code"]) for r in _library_records(caplog)] == [
         (logging.CRITICAL, "NOT_FOUND")
     ]
+
+
+@pytest.mark.usefixtures("structlog_unconfigured")
+def test_the_registry_s_event_is_a_record_of_its_own_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger=LIBRARY)
+
+    GrpcClientRegistry({"USERS_GRPC_TIMEOUT": "3"}).register("users", "users:50051")
+
+    (record,) = _library_records(caplog)
+    assert (record.name, record.levelno) == ("grpc_request_client.registry", logging.INFO)
+    assert record.getMessage() == (
+        "grpc.client.registered service=users target=users:50051 environment=['USERS_GRPC_TIMEOUT']"
+    )
