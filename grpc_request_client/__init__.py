@@ -57,6 +57,7 @@ from grpc_request_client.errors import (
 from grpc_request_client.health import HealthCheckResult, HealthStatus
 from grpc_request_client.injection import GrpcClientsModule
 from grpc_request_client.invocation import GrpcInvocation
+from grpc_request_client.logs import FailureLogLevels
 from grpc_request_client.metadata import GrpcMetadata
 from grpc_request_client.options import KeepaliveSettings
 from grpc_request_client.policies import BulkheadPolicy, CircuitBreakerPolicy, RetryPolicy
@@ -99,6 +100,7 @@ __all__ = [
     "DnsServiceRegistry",
     "EnvironmentServiceRegistry",
     "EventLoopBlockedWarning",
+    "FailureLogLevels",
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientAlreadyRegistered",

@@ -162,7 +162,7 @@ class GrpcClient(ClosesOnExit):
             breaker,
             settings.circuit_breaker.scope == "method",
             self._clock,
-            stages=(GrpcCallLog(settings.target), *stages),
+            stages=(GrpcCallLog(settings.target, settings.failure_log_levels), *stages),
             credentials=credentials,
         )
         self._view = GrpcClientView(settings.target, self._bulkhead, breaker, self._closed_error)

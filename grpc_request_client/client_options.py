@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping
 
-    from grpc import Compression
+    from grpc import Compression, StatusCode
 
+    from grpc_request_client.logs import FailureLogLevels
     from grpc_request_client.options import KeepaliveSettings
     from grpc_request_client.policies import BulkheadPolicy, CircuitBreakerPolicy, RetryPolicy
     from grpc_request_client.security import BearerToken, TlsSettings
@@ -43,3 +44,5 @@ class GrpcClientOptions(TypedDict, total=False):
     max_reconnect_backoff: float | None
     wait_for_ready: bool
     user_agent: str | None
+    sent_ids: Collection[str]
+    failure_log_levels: Mapping[StatusCode | str, int | str] | FailureLogLevels | None

@@ -108,8 +108,9 @@ class SendableId:
         )
 
 
-_EMPTY = RequestContextData()
-_current: ContextVar[RequestContextData] = ContextVar("request_context", default=_EMPTY)
+# The snapshot outside any scope: ``RequestContext.get_context()`` returns this very object.
+NO_CONTEXT = RequestContextData()
+_current: ContextVar[RequestContextData] = ContextVar("request_context", default=NO_CONTEXT)
 # The active span's (trace id, span id), lowercase hex, or None outside any span.
 SpanIds = tuple[str, str]
 ActiveSpan = Callable[[], SpanIds | None]

@@ -14,7 +14,7 @@ from grpc_request_client.errors import (
     InvalidGrpcTimeout,
     UnsupportedGrpcMethod,
 )
-from grpc_request_client.metadata import GrpcMetadata, MetadataPairs, OutgoingMetadata
+from grpc_request_client.metadata import GrpcMetadata, MetadataPairs, OutgoingMetadata, SentIds
 from grpc_request_client.methods import GrpcMethod, GrpcMethodCatalog
 from grpc_request_client.options import CompressionChoice, TimeoutSeconds
 from grpc_request_client.policies import RetryPolicy
@@ -59,10 +59,11 @@ class GrpcInvocation(NamedTuple):
     condition of any retry. ``deadline`` is absolute, on the client's clock: fixed
     when ``call()``/``call_async()`` is entered, it bounds the bulkhead wait,
     every attempt and every backoff (``timeout`` is the seconds it was made from).
-    The ids are those in ``metadata``, kept apart for the call's log event;
-    ``request_id`` is the same on every attempt of the call; ``request`` is the
-    object asked, for test doubles that record it; ``target`` the client's target,
-    as it was given (``dns:///users:50051``), for stages that name the server. A
+    The ids are those in ``metadata``, kept apart for the call's log event
+    (``""`` for one not sent, ``SentIds``); ``request_id`` is the same on every
+    attempt of the call; ``request`` is the object asked, for test doubles that
+    record it; ``target`` the client's target, as it was given
+    (``dns:///users:50051``), for stages that name the server. A
     NamedTuple because it is built on every call and must cost next to nothing;
     always built by keyword, so a field added later can never take another's
     place. Its repr names the message's type and shows the metadata as
@@ -210,6 +211,7 @@ class GrpcInvocationFactory:
         """``credentials``: the bytes call credentials add (``MetadataSize.of_bearer_token``)."""
         self._settings = settings
         self._credentials = credentials
+        self._ids = SentIds(settings.sent_ids)
         self._inherited: dict[type[GrpcRequest], frozenset[str]] = {}
         self._methods: dict[_MethodKey, GrpcMethod] = {}
 
@@ -308,6 +310,7 @@ class GrpcInvocationFactory:
             None if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
             self._credentials,
+            self._ids,
         )
         return GrpcInvocation(
             request=request,

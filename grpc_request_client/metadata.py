@@ -1,12 +1,17 @@
 """Metadata: checked pairs, the ids sent on every call, size limits, and redaction of secrets."""
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from difflib import get_close_matches
 from functools import lru_cache
 from typing import cast
 
-from grpc_request_client.context import CorrelationId, RequestContextData, TraceId
-from grpc_request_client.errors import InvalidGrpcMetadata, InvalidGrpcRequest
+from grpc_request_client.context import NO_CONTEXT, RequestContextData, TraceId
+from grpc_request_client.errors import (
+    InvalidGrpcClientSettings,
+    InvalidGrpcMetadata,
+    InvalidGrpcRequest,
+)
 from grpc_request_client.request import MetadataValue, RequestMetadata
 from grpc_request_client.security import BearerToken
 
@@ -241,6 +246,99 @@ USER_ID_KEY = "user-id"
 CORRELATION_ID_KEY = "correlation-id"
 REQUEST_ID_KEY = "request-id"
 _ID_KEYS = frozenset({TRACE_ID_KEY, USER_ID_KEY, CORRELATION_ID_KEY, REQUEST_ID_KEY})
+# The names ``sent_ids`` takes, in the order the ids are sent.
+_ID_NAMES = ("trace_id", "user_id", "correlation_id", "request_id")
+_NO_IDS = "none"
+_NOTHING_SENT: tuple[MetadataPairs, str, str, str] = ((), "", "", "")
+
+
+class SentIds:
+    """Which ids a client sends as metadata on every call: its ``sent_ids`` option.
+
+    - ``trace_id`` as ``x-trace-id``, ``user_id`` as ``user-id`` and
+      ``correlation_id`` as ``correlation-id``: the current ``RequestContext``'s,
+      each sent when the context has one. The client never makes them up: a
+      service's server interceptors open a context for each request with the
+      ids that arrived (fresh ones for a caller that sent none), and a job or a
+      script opens its own with ``RequestContext.scope()``.
+    - ``request_id`` as ``request-id``: made for each call (a UUID4 in hex) and
+      sent unchanged on every retry of it, so a server that reads it can tell a
+      retry from a new call.
+
+    The default is the context's three, without a request id: the ids that came
+    with the request being served keep travelling, and a call made outside any
+    context sends nothing the caller did not ask for, as a grpcio stub does.
+    The names are given as a collection (a list, tuple or set; ``()`` sends no
+    id) and kept in the order above; the environment gives them separated by
+    commas, ``none`` for no id. A request that sets one of these keys itself
+    sends its own value whatever is chosen here.
+    """
+
+    NAMES = _ID_NAMES
+    DEFAULT = ("trace_id", "user_id", "correlation_id")
+
+    __slots__ = ("_correlation", "_request", "_trace", "_user")
+
+    def __init__(self, names: Iterable[str] = DEFAULT) -> None:
+        """``names``: checked already (``parse``), as settings keep them."""
+        chosen = frozenset(names)
+        self._trace = "trace_id" in chosen
+        self._user = "user_id" in chosen
+        self._correlation = "correlation_id" in chosen
+        self._request = "request_id" in chosen
+
+    @staticmethod
+    def parse(value: object, name: str) -> tuple[str, ...]:
+        """The settings' check: a collection of names, kept in the order they are sent.
+
+        Raises ``InvalidGrpcClientSettings`` for anything else (a single str
+        among them: it would be read as its letters), naming the closest name.
+        """
+        if isinstance(value, str | bytes) or not isinstance(value, Collection):
+            raise InvalidGrpcClientSettings(
+                f"{name} must be a list, tuple or set of names among {list(_ID_NAMES)}, "
+                f"got {value!r}"
+            )
+        for chosen in value:
+            if chosen not in _ID_NAMES:
+                close = get_close_matches(str(chosen), _ID_NAMES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise InvalidGrpcClientSettings(
+                    f"{name}: {chosen!r} is no id the client sends; the ids are "
+                    f"{list(_ID_NAMES)}{hint}"
+                )
+        return tuple(known for known in _ID_NAMES if known in value)
+
+    @staticmethod
+    def read(raw: str) -> tuple[str, ...]:
+        """Names separated by commas, from an environment variable; ``none`` for no id."""
+        if raw.lower() == _NO_IDS:
+            return ()
+        return tuple(part.strip() for part in raw.split(","))
+
+    def of(self, context: RequestContextData) -> tuple[MetadataPairs, str, str, str]:
+        """The pairs a call made in ``context`` adds, then its trace, correlation and request ids.
+
+        An id not sent is ``""``, so a log event names only what was sent.
+        """
+        if context is NO_CONTEXT and not self._request:  # a call outside any context
+            return _NOTHING_SENT
+        pairs: list[tuple[str, MetadataValue]] = []
+        trace_id = context.trace_id if self._trace else None
+        if trace_id is not None:
+            pairs.append((TRACE_ID_KEY, trace_id))
+        if self._user and context.user_id is not None:
+            pairs.append((USER_ID_KEY, context.user_id))
+        correlation_id = context.correlation_id if self._correlation else None
+        if correlation_id is not None:
+            pairs.append((CORRELATION_ID_KEY, correlation_id))
+        request_id = TraceId.generate() if self._request else ""
+        if request_id:
+            pairs.append((REQUEST_ID_KEY, request_id))
+        return tuple(pairs), trace_id or "", correlation_id or "", request_id
+
+
+_DEFAULT_IDS = SentIds()
 _METADATA_KEY = re.compile(r"[0-9a-z_.\-]+")
 _KNOWN_GOOD_KEYS_LIMIT = 1024
 _OWNED = "gRPC sets this HTTP/2 header itself; grpc-core drops or replaces the value"
@@ -268,17 +366,17 @@ class OutgoingMetadata:
     sent. Valid keys are remembered (they are nearly always the same handful) so
     the check costs a set lookup on the hot path.
 
-    The ids go after the request's own pairs: ``x-trace-id`` and
-    ``correlation-id`` from the context (with no context, fresh ones, so a call
-    is never untraced), ``user-id`` when the context has a user, and a fresh
-    ``request-id``. A request that sets one of these keys itself keeps its own
-    value, and the ids returned are the ones sent. What is sent must fit in
-    what a server takes by default (``MetadataSize`` counts as grpc-core does).
+    The ids go after the request's own pairs: those the client's ``SentIds``
+    chooses (by default the context's ``x-trace-id``, ``user-id`` and
+    ``correlation-id``, when it has them). A request that sets one of these keys
+    itself keeps its own value, and the ids returned are the ones sent. What is
+    sent must fit in what a server takes by default (``MetadataSize`` counts as
+    grpc-core does).
 
-    The request id names one logical call: a UUID4 in hex, made once per call
-    before its first attempt and sent unchanged on every retry of it. It
-    identifies the call the caller made, not each trip over the wire, so a
-    server that sees the same request id twice knows it is a retry (and can
+    The request id, when chosen, names one logical call: a UUID4 in hex, made
+    once per call before its first attempt and sent unchanged on every retry of
+    it. It identifies the call the caller made, not each trip over the wire, so
+    a server that sees the same request id twice knows it is a retry (and can
     answer it from what it did the first time).
     """
 
@@ -286,28 +384,31 @@ class OutgoingMetadata:
 
     @classmethod
     def build(
-        cls, declared: RequestMetadata | None, context: RequestContextData, credentials: int = 0
+        cls,
+        declared: RequestMetadata | None,
+        context: RequestContextData,
+        credentials: int = 0,
+        ids: SentIds = _DEFAULT_IDS,
     ) -> tuple[MetadataPairs, str, str, str]:
-        """The pairs to send, then the trace, correlation and request ids among them.
+        """The pairs to send, then the trace, correlation and request ids among them (``""``: none).
 
         ``declared`` is what the request's ``metadata()`` returned, ``None`` for
         a request that keeps ``GrpcRequest``'s (no pairs of its own).
 
-        ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``).
+        ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``);
+        ``ids``: which ids the client sends.
         """
-        trace_id = context.trace_id or TraceId.generate()
-        correlation_id = context.correlation_id or CorrelationId.generate()
-        request_id = TraceId.generate()
-        ids = cls._ids(trace_id, context.user_id, correlation_id, request_id)
+        added, trace_id, correlation_id, request_id = ids.of(context)
         if declared is None or (not declared and isinstance(declared, Mapping)):
-            cls._fit(ids, credentials)
-            return ids, trace_id, correlation_id, request_id
+            if added or credentials:  # nothing at all to send fits
+                cls._fit(added, credentials)
+            return added, trace_id, correlation_id, request_id
         pairs, own = cls._declared(declared)
         if not own:
-            pairs = (*pairs, *ids)
+            pairs = (*pairs, *added)
             cls._fit(pairs, credentials)
             return pairs, trace_id, correlation_id, request_id
-        pairs = (*pairs, *(pair for pair in ids if pair[0] not in own))
+        pairs = (*pairs, *(pair for pair in added if pair[0] not in own))
         cls._fit(pairs, credentials)
         return (
             pairs,
@@ -355,23 +456,6 @@ class OutgoingMetadata:
             )
         if total > MAX_METADATA_BYTES:
             raise MetadataSize.too_big(pairs, total, credentials)
-
-    @staticmethod
-    def _ids(
-        trace_id: str, user_id: str | None, correlation_id: str, request_id: str
-    ) -> MetadataPairs:
-        if user_id is None:
-            return (
-                (TRACE_ID_KEY, trace_id),
-                (CORRELATION_ID_KEY, correlation_id),
-                (REQUEST_ID_KEY, request_id),
-            )
-        return (
-            (TRACE_ID_KEY, trace_id),
-            (USER_ID_KEY, user_id),
-            (CORRELATION_ID_KEY, correlation_id),
-            (REQUEST_ID_KEY, request_id),
-        )
 
     @classmethod
     def _kept_and_added(

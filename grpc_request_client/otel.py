@@ -614,10 +614,11 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
             method = self._methods[key] = RpcMethodAttributes(self._conventions, *key)
         parent, names_trace = None, False
         if not _get_current_span().get_span_context().is_valid:
-            if RequestContext.get_context().trace_id is None:
+            context_trace_id = RequestContext.get_context().trace_id
+            if context_trace_id is None:
                 names_trace = True
-            else:
-                parent = TraceIdParent.context(invocation.trace_id)
+            else:  # the id sent, or the context's when the client sends none (``sent_ids``)
+                parent = TraceIdParent.context(invocation.trace_id or context_trace_id)
         span = self._tracer.start_span(method.name, parent, kind=_CLIENT, attributes=method.span)
         return ClientCallSpan(
             span, method, made_up_parent=parent is not None, names_trace=names_trace

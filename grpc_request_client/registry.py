@@ -9,10 +9,9 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from logging import INFO
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
-
-import structlog
 
 from grpc_request_client.client import GrpcClient, Stages, checked_stages
 from grpc_request_client.declaration import DeclaredSettings, EnvironmentValue, SettingDeclaration
@@ -27,6 +26,7 @@ from grpc_request_client.errors import (
     UnknownGrpcClient,
 )
 from grpc_request_client.lifecycle import AfterFork, ClosesOnExit
+from grpc_request_client.logs import LibraryLog
 from grpc_request_client.request import GrpcRequest, ReplyT_co
 from grpc_request_client.response import GrpcResponse
 from grpc_request_client.settings import GrpcClientSettings
@@ -309,7 +309,7 @@ class GrpcClientEnvironment:
 
 # Called as factory(settings), or factory(settings, stages=...) when the registry has stages.
 ClientFactory = Callable[..., GrpcClient]
-_log = structlog.get_logger("grpc.client")
+_log = LibraryLog("registry")
 
 
 class GrpcClientRegistry:
@@ -377,11 +377,10 @@ class GrpcClientRegistry:
             self._refuse_twice(name)
             effective, variables = self._environment.apply(name, registered)
             self._settings[name] = effective
-        _log.info(
+        _log.log(
+            INFO,
             "grpc.client.registered",
-            service=name,
-            target=effective.target,
-            environment=list(variables),
+            {"service": name, "target": effective.target, "environment": list(variables)},
         )
         return effective
 

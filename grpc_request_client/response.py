@@ -198,7 +198,8 @@ class GrpcResponse(Generic[ReplyT_co]):
         cancelled by ``close()``) when nothing shows it never left the client.
         A request that is not ``idempotent()`` is then never sent again by the
         client: whether it took effect is for the caller to find out (by its
-        ``request-id``, say). See docs/resilience.md.
+        ``request-id``, say, which a client sends when its ``sent_ids`` has
+        ``"request_id"``). See docs/resilience.md.
         """
         return self._state.outcome_unknown
 

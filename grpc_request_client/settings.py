@@ -1,6 +1,6 @@
 """``GrpcClientSettings``: every client option, declared once, checked at construction."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Unpack, cast
 
@@ -13,7 +13,8 @@ from grpc_request_client.declaration import SettingCheck as Check
 from grpc_request_client.declaration import SettingDeclaration as Setting
 from grpc_request_client.discovery import GrpcTarget
 from grpc_request_client.errors import InvalidBearerToken, InvalidGrpcClientSettings
-from grpc_request_client.metadata import SensitiveMetadata
+from grpc_request_client.logs import FailureLogLevels, LevelsInput
+from grpc_request_client.metadata import SensitiveMetadata, SentIds
 from grpc_request_client.options import (
     CompressionChoice,
     KeepaliveSettings,
@@ -125,6 +126,14 @@ class GrpcClientSettings:
     within its deadline, for a server that cannot be reached yet instead of
     failing at once with UNAVAILABLE. ``compression`` is applied per call, so a
     request's own ``compression()``, ``"none"`` included, wins over it.
+
+    ``sent_ids`` names the ids sent as metadata on every call (``SentIds``: by
+    default the request context's trace, user and correlation ids, when there
+    is a context; ``"request_id"`` adds a fresh id per call).
+    ``failure_log_levels`` maps status codes to the level their
+    ``grpc.call.failed`` event is logged at (``FailureLogLevels``: WARNING for
+    the server's failures, INFO for its answers about the request, unless
+    changed here).
 
     The repr shows every field, but the value of an option whose name is
     sensitive by ``SensitiveMetadata``'s rule as ``[redacted]``; the bearer
@@ -243,6 +252,21 @@ class GrpcClientSettings:
             env="USER_AGENT",
             read=Value.optional(Value.text),
             channel_option="grpc.primary_user_agent",
+        ),
+    )
+    sent_ids: tuple[str, ...] = field(
+        default=SentIds.DEFAULT,
+        metadata=Setting.meta(
+            SentIds.parse, env="SENT_IDS", read=SentIds.read, accepts=Collection[str]
+        ),
+    )
+    failure_log_levels: FailureLogLevels = field(
+        default_factory=FailureLogLevels,
+        metadata=Setting.meta(
+            FailureLogLevels.parse,
+            env="FAILURE_LOG_LEVELS",
+            read=FailureLogLevels.read,
+            accepts=LevelsInput | FailureLogLevels | None,
         ),
     )
 

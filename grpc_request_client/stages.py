@@ -1,16 +1,15 @@
 """The extension seam: call stages (tracing, metrics, caching) and the built-in call log."""
 
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from logging import DEBUG
 from time import perf_counter
 from typing import Generic, TypeVar
-
-import structlog
 
 from grpc_request_client.context import RequestContext
 from grpc_request_client.errors import GrpcClientClosed
 from grpc_request_client.invocation import GrpcInvocation
+from grpc_request_client.logs import FailureLogLevels, LibraryLog
 from grpc_request_client.metadata import MetadataPairs, SensitiveMetadata
 from grpc_request_client.resilience import Bulkhead, CircuitBreaker, CircuitState
 from grpc_request_client.response import GrpcResponse
@@ -161,19 +160,25 @@ class GrpcCallStage(ABC, Generic[State]):
         """The call ended with ``error`` instead of a response; ``error`` propagates afterwards."""
 
 
-_log = structlog.get_logger("grpc.client")
+_log = LibraryLog("calls")
+_DEFAULT_LEVELS = FailureLogLevels()
 
 
 class GrpcCallLog(GrpcCallStage[float]):
     """One structured event per finished call: the client's built-in, outermost stage.
 
-    Its state is the ``perf_counter`` reading when the call was entered, so
-    ``duration_ms`` covers every other stage too, and the event shows the
-    response the caller gets. Success is logged at debug and failure at
-    warning, so a service logging at info pays only for a filtered-out method
-    call on the happy path. A failure says whether its outcome is unknown (the
-    server may have done the work). Failures carry the outgoing metadata to
-    help debugging, each credential's value replaced by ``[redacted]``
+    The events go to structlog once the application configured it, else to the
+    standard ``logging`` logger ``grpc_request_client.calls`` (``LibraryLog``);
+    with neither configured, nothing is printed. Its state is the
+    ``perf_counter`` reading when the call was entered, so ``duration_ms``
+    covers every other stage too, and the event shows the response the caller
+    gets. Success is logged at debug; a failure at the level
+    ``failure_log_levels`` gives its code (``FailureLogLevels``: WARNING when
+    the server failed, INFO when it answered about the request). An event whose
+    level is filtered out costs one question to the logger: its fields are
+    never built. A failure says whether its outcome is unknown (the server may
+    have done the work). Failures carry the outgoing metadata to help
+    debugging, each credential's value replaced by ``[redacted]``
     (``SensitiveMetadata`` decides which); successes carry none, and the
     message body is never logged. A call abandoned with an exception logs
     nothing: the exception reaches the caller. A stream is one call, logged
@@ -183,15 +188,17 @@ class GrpcCallLog(GrpcCallStage[float]):
     go-grpc-middleware's logging logs a client's CANCELLED: leaving a loop
     early is no failure.
 
-    Once spans are followed (``RequestContext.follow_spans``: the OpenTelemetry
-    stage does it), an event logged while a span is active carries its
-    ``span_id`` too, beside the ``trace_id`` the call sent, which is then the
-    span's trace id. Each failed attempt a retry follows is logged by
-    ``attempt_failed``, at debug.
+    The ``trace_id``, ``correlation_id`` and ``request_id`` are those the call
+    sent, ``""`` for one it did not (``SentIds``). Once spans are followed
+    (``RequestContext.follow_spans``: the OpenTelemetry stage does it), an
+    event logged while a span is active carries its ``span_id`` too, and the
+    trace id is then the span's. Each failed attempt a retry follows is logged
+    by ``attempt_failed``, at debug.
     """
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, levels: FailureLogLevels = _DEFAULT_LEVELS) -> None:
         self._target = target
+        self._levels = levels
 
     def start(self, invocation: GrpcInvocation) -> float:
         return perf_counter()
@@ -200,13 +207,15 @@ class GrpcCallLog(GrpcCallStage[float]):
         self, state: float, invocation: GrpcInvocation, response: GrpcResponse
     ) -> GrpcResponse:
         if response.is_success():
-            if _debug_enabled():
-                self._quietly(state, invocation, response, "grpc.call.succeeded")
+            if _log.enabled(DEBUG):
+                _log.log(DEBUG, "grpc.call.succeeded", self._fields(state, invocation, response))
         elif response.closed_by_caller():
-            if _debug_enabled():
-                self._quietly(state, invocation, response, "grpc.call.closed")
+            if _log.enabled(DEBUG):
+                _log.log(DEBUG, "grpc.call.closed", self._fields(state, invocation, response))
         else:
-            self._failed(state, invocation, response)
+            level = self._levels.level(response.status_code())
+            if _log.enabled(level):
+                _log.log(level, "grpc.call.failed", self._failed(state, invocation, response))
         return response
 
     @staticmethod
@@ -218,7 +227,7 @@ class GrpcCallLog(GrpcCallStage[float]):
         With the attempt's ``code`` and ``details``, the seconds of backoff, and
         the call's ids, so the attempts of one call read together in the logs.
         """
-        if not _debug_enabled():
+        if not _log.enabled(DEBUG):
             return
         method = invocation.method
         fields: dict[str, object] = {
@@ -234,32 +243,26 @@ class GrpcCallLog(GrpcCallStage[float]):
             "request_id": invocation.request_id,
         }
         _with_span(fields)
-        _log.debug("grpc.attempt.failed", **fields)
+        _log.log(DEBUG, "grpc.attempt.failed", fields)
 
-    def _quietly(
-        self, started: float, invocation: GrpcInvocation, response: GrpcResponse, event: str
-    ) -> None:
-        code = response.status_code().name
-        _log.debug(event, **self._fields(started, invocation, response, code))
-
-    def _failed(self, started: float, invocation: GrpcInvocation, response: GrpcResponse) -> None:
-        _log.warning(
-            "grpc.call.failed",
-            **self._fields(started, invocation, response, response.status_code().name),
-            details=response.details(),
-            outcome_unknown=response.outcome_unknown(),
-            metadata=dict(SensitiveMetadata.redact(invocation.metadata)),
-        )
+    def _failed(
+        self, started: float, invocation: GrpcInvocation, response: GrpcResponse
+    ) -> dict[str, object]:
+        fields = self._fields(started, invocation, response)
+        fields["details"] = response.details()
+        fields["outcome_unknown"] = response.outcome_unknown()
+        fields["metadata"] = dict(SensitiveMetadata.redact(invocation.metadata))
+        return fields
 
     def _fields(
-        self, started: float, invocation: GrpcInvocation, response: GrpcResponse, code: str
+        self, started: float, invocation: GrpcInvocation, response: GrpcResponse
     ) -> dict[str, object]:
         method = invocation.method
         fields: dict[str, object] = {
             "service": method.service,
             "method": method.name,
             "target": self._target,
-            "code": code,
+            "code": response.status_code().name,
             "duration_ms": round((perf_counter() - started) * 1000, 3),
             "trace_id": invocation.trace_id,
             "correlation_id": invocation.correlation_id,
@@ -280,13 +283,3 @@ def _with_span(fields: dict[str, object]) -> None:
     ids = None if active_span is None else active_span()
     if ids is not None:
         fields["span_id"] = ids[1]
-
-
-def _debug_enabled() -> bool:
-    """Ask the configured logger first, so a filtered-out event costs no arguments.
-
-    Binding through structlog's lazy proxy honours a ``structlog.configure``
-    made after this module was imported; loggers without the question log.
-    """
-    enabled = getattr(_log.bind(), "is_enabled_for", None)
-    return enabled is None or bool(enabled(logging.DEBUG))

@@ -36,6 +36,7 @@ PACKAGE_SURFACE = [
     "DnsServiceRegistry",
     "EnvironmentServiceRegistry",
     "EventLoopBlockedWarning",
+    "FailureLogLevels",
     "GrpcCallStage",
     "GrpcClient",
     "GrpcClientAlreadyRegistered",

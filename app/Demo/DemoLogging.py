@@ -8,7 +8,7 @@ class DemoLogging:
     """The demo's own logging setup: the library only logs, applications decide where and how.
 
     Debug level, so the library's ``grpc.call.succeeded`` events show next to
-    its ``grpc.call.failed`` warnings; rendered for a person, in colour only on
+    its ``grpc.call.failed`` events; rendered for a person, in colour only on
     a terminal.
     """
 

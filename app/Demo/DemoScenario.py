@@ -7,7 +7,7 @@ from app.Contexts.Backoffice.Users.Infrastructure.Grpc.GetUserGrpcRequest import
 from app.Demo.DemoMetrics import DemoMetrics
 from app.Demo.DemoServer import DemoServer
 from app.Demo.DemoStreaming import DemoStreaming
-from app.Demo.DemoThreeHops import DemoThreeHops
+from app.Demo.DemoThreeHops import SENT_IDS, DemoThreeHops
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
 from app.Demo.MyGrpcRequest import MyGrpcRequest
 from grpc_request_client import GrpcClient, GrpcResponse, RequestContext, UnsupportedGrpcMethod
@@ -21,7 +21,9 @@ class DemoScenario:
 
     Each step says what it sends, then what came back; the library's own log
     lines appear in between. Every step also checks its outcome, so the demo
-    exits non-zero if the library ever stops behaving as shown.
+    exits non-zero if the library ever stops behaving as shown. The steps run
+    in one ``RequestContext``, as a job's would: the client sends the
+    context's ids (and, asked to, a request id per call), and makes none up.
     """
 
     def __init__(self, write: Callable[[str], None] = print) -> None:
@@ -39,7 +41,12 @@ class DemoScenario:
             self._write(f"Prometheus metrics of the client and the server at {metrics.url}")
             self._write("Lines with a time are the library's own log events (structlog).")
             stages = [metrics.client_stage]
-            with GrpcClient(server.target, default_timeout=5.0, stages=stages) as client:
+            with (
+                GrpcClient(
+                    server.target, default_timeout=5.0, stages=stages, sent_ids=SENT_IDS
+                ) as client,
+                RequestContext.scope(),
+            ):
                 for number, (name, step) in enumerate(steps, start=1):
                     self._write("")
                     self._write(f"{number}. {name.capitalize()}")

@@ -21,6 +21,9 @@ from grpc_request_client import (
 
 TRACE_ID = "demo-trace-7f3a9c2e"
 USER_ID = "ada@example.com"
+# The context's ids, which a client sends by default, and a request id per call, which the
+# demo asks for so that each hop shows one.
+SENT_IDS = ("trace_id", "user_id", "correlation_id", "request_id")
 
 
 class DemoThreeHops:
@@ -92,7 +95,7 @@ class DemoThreeHops:
 
         async def app(scope: Any, receive: Any, send: Any) -> None:
             seen.append(RequestContext.get_context())
-            async with GrpcClient(b_target) as service_b:
+            async with GrpcClient(b_target, sent_ids=SENT_IDS) as service_b:
                 response = await service_b.call_async(MyGrpcRequest())
             status = 200 if response.is_success() else 502
             await send({"type": "http.response.start", "status": status, "headers": []})

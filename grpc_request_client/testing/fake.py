@@ -106,8 +106,9 @@ class RecordedCall:
 
     ``message`` is a copy made through the wire format, so a test sees what was
     sent even if the code changes its message afterwards; ``metadata`` is what
-    would have gone on the wire, ``x-trace-id`` included; ``timeout`` is this
-    attempt's deadline in seconds. A retried call is recorded once per attempt
+    would have gone on the wire, the ids the client's ``sent_ids`` chose included
+    (``trace_id`` is the ``x-trace-id`` sent, ``""`` when none was); ``timeout``
+    is this attempt's deadline in seconds. A retried call is recorded once per attempt
     (``attempt`` counts from 1), as a server would see it. ``message`` is typed
     ``Any``, as an untyped request's reply is: a record may be of any method,
     and ``call.message.user_id`` should read naturally in a test. The repr fits
@@ -588,16 +589,18 @@ class InstantClock(Clock):
 class RecordedCalls:
     """Every attempt a ``ScriptedAttempt`` was given, in order, safe to use from any thread.
 
-    Attempts are numbered per call, by its ``request-id`` (which every attempt
-    of a call shares). A ``RecordedCall`` is a value that never changes, so a
-    stream still going on is kept at its place in the list and replaced there
-    (``update``) whenever it sends a message or is cancelled.
+    Attempts are numbered per call: every attempt of a call is handed the same
+    ``GrpcInvocation``, kept here with its count so that its ``id()`` is never
+    another call's (a ``request-id`` would not do: the client may send none).
+    A ``RecordedCall`` is a value that never changes, so a stream still going
+    on is kept at its place in the list and replaced there (``update``)
+    whenever it sends a message or is cancelled.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
-        self._numbers: dict[str, int] = {}
+        self._numbers: dict[int, tuple[GrpcInvocation, int]] = {}
         AfterFork.register(self, in_child=RecordedCalls._new_lock)
 
     def _new_lock(self) -> None:
@@ -625,9 +628,9 @@ class RecordedCalls:
         """
         method = invocation.method
         with self._lock:
-            number = self._numbers[invocation.request_id] = (
-                self._numbers.get(invocation.request_id, 0) + 1
-            )
+            _, before = self._numbers.get(id(invocation), (invocation, 0))
+            number = before + 1
+            self._numbers[id(invocation)] = (invocation, number)
             call = RecordedCall(
                 service=method.service,
                 method=method.name,
@@ -935,7 +938,7 @@ class ScriptedAttempt(GrpcTransport):
     It stands where ``Attempt`` stands in a real client, under the same
     ``CallEngine``, so bulkhead, breaker, deadline and retries run as in
     production and only the trip to the server is make-believe. Attempts are
-    numbered per call (by its ``request-id``, which every attempt shares).
+    numbered per call (every attempt of a call shares its invocation).
 
     A client-streaming attempt sends its request's ``messages()`` first, each
     checked and encoded by the client's own ``RequestStream`` as on the wire (a

@@ -51,8 +51,16 @@ call, and spread over a stream's 10,000 messages it would not show.
   side; these rows run last, and are skipped, saying why, while the stage
   cannot be imported.
 
-``--only`` picks row groups (unary, streams, prometheus, otel), for a quicker
-look at one of them.
+The ``box`` rows, run first, price the library as a user meets it: our
+client with nothing configured (structlog not configured, no logging
+configuration, default options, no ``RequestContext``: it then sends no id)
+against a raw stub sending no metadata, sync and async (sequential and 64 in
+flight); target ``BOX_TARGET_RATIO``. Every other row configures structlog at
+INFO, as a service in production would, and gives our client
+``sent_ids=SAME_IDS``, so both sides send the same ids.
+
+``--only`` picks row groups (box, unary, streams, prometheus, otel), for a
+quicker look at one of them.
 
 Run with ``make bench``; it prints a table per group and always exits 0,
 because it is a measurement rather than a test.
@@ -99,6 +107,7 @@ from tests.Support.DownloadRequest import DownloadRequest as DownloadGrpcRequest
 
 TIMEOUT = 30.0
 TARGET_RATIO = 1.05
+BOX_TARGET_RATIO = 1.15  # ours with nothing configured / raw grpcio sending no metadata
 PROMETHEUS_TARGET_RATIO = 1.05  # ours with the stage / ours without it
 OTEL_TARGET_RATIO = 1.0  # ours with the stage / raw grpcio with the OTel interceptor
 IN_FLIGHT = 64
@@ -106,13 +115,16 @@ USER_ID = "42"
 TRACE_ID_KEY = "x-trace-id"
 CORRELATION_ID_KEY = "correlation-id"
 REQUEST_ID_KEY = "request-id"
+# What our client sends in the same-metadata rows: the ids ``_trace_metadata`` sends by hand.
+SAME_IDS = ("trace_id", "correlation_id", "request_id")
 SERVER_START_SECONDS = 30.0
 SERVER_STOP_SECONDS = 5.0
 CHUNK_SIZE = 16  # bytes per streamed chunk: small, so what is measured is the per-message cost
 OBJECT_KEY = user_server.OBJECT_KEY
-# The row groups ``--only`` picks from, in the order they run: otel last, since making its
-# stage changes how every client in the process reads the request context.
-GROUPS = ("unary", "streams", "prometheus", "otel")
+# The row groups ``--only`` picks from, in the order they run: box first, before anything
+# was logged through structlog; otel last, since making its stage changes how every client
+# in the process reads the request context.
+GROUPS = ("box", "unary", "streams", "prometheus", "otel")
 
 Batch = Callable[[int], object]
 AsyncCall = Callable[[], Awaitable[object]]
@@ -215,6 +227,15 @@ def _raw_sync_call(stub: UserServiceStub) -> User:
 
 def _our_sync_call(client: GrpcClient) -> GrpcResponse:
     return client.call(GetUserGrpcRequest(USER_ID))
+
+
+def _bare_sync_call(stub: UserServiceStub) -> User:
+    """A grpcio stub's call as most code makes it: no metadata at all."""
+    return stub.GetUser(GetUserRequest(user_id=USER_ID), timeout=TIMEOUT)
+
+
+async def _bare_async_call(stub: UserServiceStub) -> User:
+    return await stub.GetUser(GetUserRequest(user_id=USER_ID), timeout=TIMEOUT)
 
 
 async def _raw_async_call(stub: UserServiceStub) -> User:
@@ -390,6 +411,24 @@ async def _in_flight_batch(call: AsyncCall, calls: int) -> None:
             await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
 
 
+# The out-of-the-box rows run with no request context at all, as a script's calls do.
+
+
+def _unscoped_batch(call: Callable[[], object], calls: int) -> None:
+    for _ in range(calls):
+        call()
+
+
+async def _unscoped_sequential_batch(call: AsyncCall, calls: int) -> None:
+    for _ in range(calls):
+        await call()
+
+
+async def _unscoped_in_flight_batch(call: AsyncCall, calls: int) -> None:
+    for _ in range(calls // IN_FLIGHT):
+        await asyncio.gather(*(call() for _ in range(IN_FLIGHT)))
+
+
 def _stream_batch(stream: Callable[[int], object], messages: int) -> None:
     """One stream of ``messages`` messages, in a scope of its own as a batch of calls has."""
     with RequestContext.scope():
@@ -456,8 +495,65 @@ def _check_streamed(name: str, messages: int, outcomes: tuple[object, ...]) -> N
             raise RuntimeError(f"{name}: {streamed} of {messages} messages streamed")
 
 
-def _sync_comparison(target: str, settings: Settings) -> Comparison:
+def _client(target: str, **options: Any) -> GrpcClient:
+    """Our client in the same-metadata rows: it sends the ids the raw side sends by hand."""
+    return GrpcClient(target, sent_ids=SAME_IDS, **options)
+
+
+@contextmanager
+def _structlog_unconfigured() -> Iterator[None]:
+    """structlog as an application that never configured it has it; the bench's own after."""
+    configured = structlog.get_config()
+    structlog.reset_defaults()
+    try:
+        yield
+    finally:
+        structlog.configure(**configured)
+
+
+def _box_group(target: str, settings: Settings) -> tuple[Group, ...]:
+    with _structlog_unconfigured():
+        rows = (_box_sync_row(target, settings), *_box_async_rows(target, settings))
+    return (
+        Group(
+            "GrpcClient out of the box (structlog and logging not configured, default options, "
+            "no request context) vs raw grpcio sending no metadata: unary calls",
+            "raw",
+            rows,
+        ),
+    )
+
+
+def _box_sync_row(target: str, settings: Settings) -> Comparison:
     with grpc.insecure_channel(target) as channel, GrpcClient(target) as client:
+        _check_reachable(_our_sync_call(client))
+        raw = partial(_unscoped_batch, partial(_bare_sync_call, UserServiceStub(channel)))
+        ours = partial(_unscoped_batch, partial(_our_sync_call, client))
+        return _compare("out of the box sync", raw, ours, settings, BOX_TARGET_RATIO)
+
+
+def _box_async_rows(target: str, settings: Settings) -> list[Comparison]:
+    with asyncio.Runner() as runner:
+        channel = runner.run(_open_aio_channel(target))
+        client = GrpcClient(target)
+        try:
+            _check_reachable(runner.run(_our_async_call(client)))
+            return _async_rows(
+                runner,
+                "out of the box ",
+                partial(_bare_async_call, UserServiceStub(channel)),
+                partial(_our_async_call, client),
+                settings,
+                BOX_TARGET_RATIO,
+                (_unscoped_sequential_batch, _unscoped_in_flight_batch),
+            )
+        finally:
+            runner.run(client.aclose())
+            runner.run(channel.close(grace=None))
+
+
+def _sync_comparison(target: str, settings: Settings) -> Comparison:
+    with grpc.insecure_channel(target) as channel, _client(target) as client:
         _check_reachable(_our_sync_call(client))
         return _sync_row("sync", UserServiceStub(channel), client, settings)
 
@@ -530,7 +626,7 @@ def _whole_gathers(settings: Settings) -> Settings:
 def _async_comparisons(target: str, settings: Settings) -> list[Comparison]:
     with asyncio.Runner() as runner:
         channel = runner.run(_open_aio_channel(target))
-        client = GrpcClient(target)
+        client = _client(target)
         try:
             _check_reachable(runner.run(_our_async_call(client)))
             raw_call = partial(_raw_async_call, UserServiceStub(channel))
@@ -548,22 +644,21 @@ def _async_rows(
     our_call: AsyncCall,
     settings: Settings,
     target: float = TARGET_RATIO,
+    batches: tuple[AsyncBatch, AsyncBatch] = (_sequential_batch, _in_flight_batch),
 ) -> list[Comparison]:
-    """The async unary rows of one pair of calls: one at a time, then ``IN_FLIGHT`` at once."""
+    """The async unary rows of one pair of calls: one at a time, then ``IN_FLIGHT`` at once.
+
+    ``batches`` strings the calls together for each row, in a request context unless told.
+    """
+    sequential, in_flight = batches
     return [
         _compare_async(
-            runner,
-            f"{prefix}async sequential",
-            _sequential_batch,
-            raw_call,
-            our_call,
-            settings,
-            target,
+            runner, f"{prefix}async sequential", sequential, raw_call, our_call, settings, target
         ),
         _compare_async(
             runner,
             f"{prefix}async {IN_FLIGHT} in flight",
-            _in_flight_batch,
+            in_flight,
             raw_call,
             our_call,
             _whole_gathers(settings),
@@ -599,7 +694,7 @@ _CHECK_MESSAGES = 1_000
 
 def _sync_stream_comparisons(target: str, settings: Settings) -> list[Comparison]:
     streaming = settings.streaming()
-    with grpc.insecure_channel(target) as channel, GrpcClient(target) as client:
+    with grpc.insecure_channel(target) as channel, _client(target) as client:
         stub = ObjectStorageStub(channel)
         results = []
         for name, raw_stream, our_stream in _SYNC_STREAMS:
@@ -623,7 +718,7 @@ def _async_stream_comparisons(target: str, settings: Settings) -> list[Compariso
     streaming = settings.streaming()
     with asyncio.Runner() as runner:
         channel = runner.run(_open_aio_channel(target))
-        client = GrpcClient(target)
+        client = _client(target)
         try:
             stub = ObjectStorageStub(channel)
             results = []
@@ -677,7 +772,7 @@ def _prometheus_group(target: str, settings: Settings) -> Group:
     registry = CollectorRegistry()
     stages = [PrometheusClientMetrics(registry)]
     started = partial(_prometheus_started, registry)
-    with GrpcClient(target) as plain, GrpcClient(target, stages=stages) as measured:
+    with _client(target) as plain, _client(target, stages=stages) as measured:
         _check_reachable(_our_sync_call(plain))
         _check_stage("grpc_client_started_total", started, partial(_our_sync_call, measured))
         rows = [
@@ -690,7 +785,7 @@ def _prometheus_group(target: str, settings: Settings) -> Group:
             )
         ]
     with asyncio.Runner() as runner:
-        plain, measured = GrpcClient(target), GrpcClient(target, stages=stages)
+        plain, measured = _client(target), _client(target, stages=stages)
         try:
             _check_reachable(runner.run(_our_async_call(plain)))
             _check_stage(
@@ -761,13 +856,13 @@ OtelRows = tuple[list[Comparison], list[Comparison]]
 def _otel_sync_rows(target: str, tracing: _Tracing, settings: Settings) -> OtelRows:
     """The raw side's interceptor wraps the plain raw side's channel: one channel, two stubs."""
     interceptor = client_interceptor(tracer_provider=tracing.provider)
-    with grpc.insecure_channel(target) as channel, GrpcClient(target) as plain:
+    with grpc.insecure_channel(target) as channel, _client(target) as plain:
         plain_stub = UserServiceStub(channel)
         traced_stub = UserServiceStub(intercept_channel(channel, interceptor))
         _check_stage("spans", tracing.spans, partial(_raw_sync_call, traced_stub))
         rows = []
         for prefix, stages in tracing.stages:
-            with GrpcClient(target, stages=stages) as traced:
+            with _client(target, stages=stages) as traced:
                 _check_stage("spans", tracing.spans, partial(_our_sync_call, traced))
                 if prefix != _TRACES_ONLY:
                     _check_stage(CALL_DURATION, tracing.durations, partial(_our_sync_call, traced))
@@ -783,8 +878,8 @@ def _otel_async_rows(target: str, tracing: _Tracing, settings: Settings) -> Otel
     with asyncio.Runner() as runner:
         channel = runner.run(_open_aio_channel(target))
         traced_channel = runner.run(_open_aio_channel(target, interceptors))
-        clients = [GrpcClient(target, stages=stages) for _, stages in tracing.stages]
-        plain = GrpcClient(target)
+        clients = [_client(target, stages=stages) for _, stages in tracing.stages]
+        plain = _client(target)
         try:
             traced_raw = partial(_raw_async_call, UserServiceStub(traced_channel))
             _check_stage("spans", tracing.spans, lambda: runner.run(traced_raw()))
@@ -854,6 +949,7 @@ def _streams_groups(target: str, settings: Settings) -> tuple[Group, ...]:
 
 # What each name ``--only`` takes runs: its tables, in order.
 _GROUP_RUNS: dict[str, Callable[[str, Settings], tuple[Group, ...]]] = {
+    "box": _box_group,
     "unary": _unary_groups,
     "streams": _streams_groups,
     "prometheus": lambda target, settings: (_prometheus_group(target, settings),),

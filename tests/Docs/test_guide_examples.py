@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import structlog
 
 from app.Demo.DemoServer import DemoServer
 from grpc_request_client import EventLoopBlockedWarning
@@ -106,6 +107,9 @@ def server() -> Iterator[DemoServer]:
 
 
 def _execute(block: DocBlock, target: str) -> str:
+    # Each block is a program of its own: it starts as an application that never configured
+    # structlog, whatever an earlier block (or test) in this process did.
+    structlog.reset_defaults()
     source = _ADDRESS.sub(repr(target), block.code)
     code = compile(source, block.id, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     namespace: dict[str, object] = {"__name__": "__docs_example__"}

@@ -81,6 +81,7 @@ def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GrpcClien
             retry=RETRY,
             circuit_breaker=CircuitBreakerPolicy.disabled(),
             load_balancing=balancing,
+            sent_ids=["request_id"],  # the ledger's key
         )
         yield grpc_client
         grpc_client.close()

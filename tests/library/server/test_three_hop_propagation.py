@@ -1,7 +1,6 @@
 """A → B → C over real servers: B continues A's trace because of the request-context interceptor."""
 
 from grpc_request_client import GrpcClient, RequestContext
-from grpc_request_client.context import TraceId
 from protos.my_pb2 import MyRequest
 from tests.Support.InterceptedServer import InterceptedServer
 from tests.Support.InThread import InThread
@@ -49,6 +48,4 @@ def _assert_one_trace_across_three_hops(
     assert at_b["x-trace-id"] == at_c["x-trace-id"] == trace_id
     assert at_b["correlation-id"] == at_c["correlation-id"] == correlation_id
     assert at_b["user-id"] == at_c["user-id"] == "ada"
-    assert TraceId.is_valid(at_b["request-id"])
-    assert TraceId.is_valid(at_c["request-id"])
-    assert at_b["request-id"] != at_c["request-id"]
+    assert "request-id" not in at_b.keys() | at_c.keys()  # made only when a client is told to

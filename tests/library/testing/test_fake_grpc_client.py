@@ -277,27 +277,31 @@ async def test_each_call_is_recorded_as_it_would_go_on_the_wire(
     [call] = fake_grpc_client.calls
     assert (call.service, call.method, call.path) == (USERS, "GetUser", "/user.UserService/GetUser")
     assert call.message == user_pb2.GetUserRequest(user_id="7")
-    *pairs, (request_id_key, request_id) = call.metadata.pairs()
-    assert pairs == [
+    assert call.metadata.pairs() == (
         ("x-tenant", "acme"),
         ("x-trace-id", "recorded-trace-0001"),
         ("user-id", "u-1"),
         ("correlation-id", "recorded-corr-01"),
-    ]
-    assert request_id_key == "request-id"
-    assert len(str(request_id)) == 32
+    )
     assert (call.timeout, call.trace_id, call.attempt) == (2.5, "recorded-trace-0001", 1)
     assert call.request is request
 
 
-async def test_a_call_without_a_context_still_sends_a_fresh_trace_id(invoke: Invoke) -> None:
-    with FakeGrpcClient(default_timeout=4.0) as fake:
+async def test_a_call_without_a_context_sends_no_id_unless_asked_to(invoke: Invoke) -> None:
+    with (
+        FakeGrpcClient(default_timeout=4.0) as fake,
+        FakeGrpcClient(sent_ids=["request_id"]) as asked,
+    ):
         await invoke(fake, ScriptedRequest("1"))
-        await invoke(fake, ScriptedRequest("2"))
+        await invoke(asked, ScriptedRequest("1"))
+        await invoke(asked, ScriptedRequest("2"))
 
-    first, second = fake.calls
-    assert first.metadata["x-trace-id"] == first.trace_id != second.trace_id
-    assert first.timeout == 4.0  # the client's default_timeout
+    [call] = fake.calls
+    assert (call.metadata.pairs(), call.trace_id) == ((), "")
+    assert call.timeout == 4.0  # the client's default_timeout
+    first, second = (recorded.metadata["request-id"] for recorded in asked.calls)
+    assert len(str(first)) == 32
+    assert first != second
 
 
 async def test_the_record_keeps_what_was_sent_when_the_message_changes_later(

@@ -36,19 +36,23 @@ async def test_a_success_is_one_debug_event_with_what_identifies_the_call(
     assert event["code"] == "OK"
     assert event["trace_id"] == "trace-log-0001"
     assert event["correlation_id"] == context.correlation_id
-    assert event["request_id"] == server.service.received[-1]["request-id"]
+    assert event["request_id"] == ""  # none is sent by default
     assert event["duration_ms"] > 0
 
 
-async def test_a_failure_is_one_warning_with_the_status_details_and_ids(
-    client: GrpcClient, server: RunningServer, invoke: Invoke
+async def test_a_failure_is_one_event_with_the_status_details_and_the_ids_sent(
+    server: RunningServer, invoke: Invoke
 ) -> None:
-    with capture_logs() as logs:
+    with (
+        GrpcClient(server.target, sent_ids=["trace_id", "correlation_id", "request_id"]) as client,
+        capture_logs() as logs,
+        RequestContext.scope(),
+    ):
         await invoke(client, ScriptedRequest("404", metadata={"x-client-version": "1.0"}))
 
     (event,) = logs
     assert event["event"] == "grpc.call.failed"
-    assert event["log_level"] == "warning"
+    assert event["log_level"] == "info"  # NOT_FOUND: the server's answer about the request
     assert event["code"] == "NOT_FOUND"
     assert event["details"] == "user 404 not found"
     assert event["metadata"]["x-client-version"] == "1.0"
@@ -85,11 +89,28 @@ def info_level() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("info_level")
-async def test_at_info_level_a_success_logs_nothing_and_a_failure_still_warns(
+async def test_at_info_level_a_success_logs_nothing_and_a_failure_still_does(
     client: GrpcClient, invoke: Invoke
 ) -> None:
     with capture_logs() as logs:
         await invoke(client, ScriptedRequest("1"))
         await invoke(client, ScriptedRequest("404"))
+        await invoke(client, ScriptedRequest("always-INTERNAL"))
 
-    assert [event["event"] for event in logs] == ["grpc.call.failed"]
+    assert [(event["event"], event["code"]) for event in logs] == [
+        ("grpc.call.failed", "NOT_FOUND"),
+        ("grpc.call.failed", "INTERNAL"),
+    ]
+
+
+@pytest.mark.usefixtures("info_level")
+async def test_a_failure_whose_level_is_filtered_out_logs_nothing(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    with (
+        GrpcClient(server.target, failure_log_levels={"NOT_FOUND": "debug"}) as client,
+        capture_logs() as logs,
+    ):
+        await invoke(client, ScriptedRequest("404"))
+
+    assert logs == []

@@ -23,6 +23,7 @@ from grpc_request_client import (
     InvalidGrpcMetadata,
     InvalidGrpcRequest,
     InvalidGrpcResponse,
+    RequestContext,
     RetryPolicy,
 )
 from grpc_request_client.metadata import MetadataPairs
@@ -164,11 +165,12 @@ async def test_stages_start_in_order_and_finish_in_reverse(
 async def test_metadata_a_stage_adds_reaches_the_server(backend: Backend, invoke: Invoke) -> None:
     client = backend.client([Propagating()])
 
-    await invoke(client, _succeeding(backend, client))
+    with RequestContext.scope(trace_id="trace-stage-0001"):
+        await invoke(client, _succeeding(backend, client))
 
     [sent] = backend.sent()
     assert sent["traceparent"].startswith("00-0af7651916cd43dd")
-    assert "x-trace-id" in sent
+    assert sent["x-trace-id"] == "trace-stage-0001"
 
 
 async def test_metadata_a_stage_returns_is_checked_as_a_requests_own(

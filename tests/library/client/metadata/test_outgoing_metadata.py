@@ -13,7 +13,12 @@ from grpc_request_client import (
     RetryPolicy,
 )
 from grpc_request_client.context import TraceId
-from grpc_request_client.metadata import ENTRY_OVERHEAD, MAX_METADATA_BYTES, OutgoingMetadata
+from grpc_request_client.metadata import (
+    ENTRY_OVERHEAD,
+    MAX_METADATA_BYTES,
+    OutgoingMetadata,
+    SentIds,
+)
 from tests.conftest import Invoke
 from tests.Support.FakeClock import FakeClock
 from tests.Support.RunningServer import RunningServer
@@ -88,23 +93,26 @@ def test_a_key_checked_once_is_still_checked_against_its_value() -> None:
         OutgoingMetadata.build({"x-remembered": 1}, RequestContextData())  # type: ignore[dict-item]
 
 
-def test_the_context_ids_and_a_request_id_follow_the_requests_own_pairs() -> None:
+def test_the_context_ids_follow_the_requests_own_pairs_and_a_request_id_when_chosen() -> None:
     context = RequestContextData("ctx-trace-0001", user_id="ada", correlation_id="ctx-corr-0001")
 
-    pairs, trace_id, correlation_id, request_id = OutgoingMetadata.build({"x-a": "1"}, context)
+    default = OutgoingMetadata.build({"x-a": "1"}, context)
+    pairs, trace_id, correlation_id, request_id = OutgoingMetadata.build(
+        {"x-a": "1"}, context, ids=SentIds(SentIds.NAMES)
+    )
 
-    assert pairs == (
-        ("x-a", "1"),
+    ids = (
         ("x-trace-id", "ctx-trace-0001"),
         ("user-id", "ada"),
         ("correlation-id", "ctx-corr-0001"),
-        ("request-id", request_id),
     )
+    assert default == ((("x-a", "1"), *ids), "ctx-trace-0001", "ctx-corr-0001", "")
+    assert pairs == (("x-a", "1"), *ids, ("request-id", request_id))
     assert (trace_id, correlation_id) == ("ctx-trace-0001", "ctx-corr-0001")
     assert TraceId.is_valid(request_id)
 
 
-async def test_inside_a_context_the_server_receives_its_ids_and_a_request_id(
+async def test_inside_a_context_the_server_receives_its_ids_and_by_default_no_request_id(
     client: GrpcClient, server: RunningServer, invoke: Invoke
 ) -> None:
     with RequestContext.scope(trace_id="trace-ids-0001", user_id="user-42") as context:
@@ -114,7 +122,7 @@ async def test_inside_a_context_the_server_receives_its_ids_and_a_request_id(
     assert received["x-trace-id"] == "trace-ids-0001"
     assert received["user-id"] == "user-42"
     assert received["correlation-id"] == context.correlation_id
-    assert TraceId.is_valid(received["request-id"])
+    assert "request-id" not in received
 
 
 async def test_short_ids_given_in_code_reach_the_server_as_given(
@@ -132,9 +140,12 @@ async def test_short_ids_given_in_code_reach_the_server_as_given(
 
 
 async def test_calls_in_one_context_share_its_correlation_id_but_not_a_request_id(
-    client: GrpcClient, server: RunningServer, invoke: Invoke
+    server: RunningServer, invoke: Invoke
 ) -> None:
-    with RequestContext.scope() as context:
+    with (
+        GrpcClient(server.target, sent_ids=SentIds.NAMES) as client,
+        RequestContext.scope() as context,
+    ):
         await invoke(client, ScriptedRequest("1"))
         await invoke(client, ScriptedRequest("2"))
 
@@ -143,17 +154,17 @@ async def test_calls_in_one_context_share_its_correlation_id_but_not_a_request_i
     assert first["request-id"] != second["request-id"]
 
 
-async def test_outside_any_context_each_call_gets_its_own_ids_and_no_user(
-    client: GrpcClient, server: RunningServer, invoke: Invoke
+async def test_outside_any_context_only_a_request_id_is_sent_even_with_every_id_chosen(
+    server: RunningServer, invoke: Invoke
 ) -> None:
-    await invoke(client, ScriptedRequest("1"))
-    await invoke(client, ScriptedRequest("2"))
+    with GrpcClient(server.target, sent_ids=SentIds.NAMES) as client:
+        await invoke(client, ScriptedRequest("1"))
+        await invoke(client, ScriptedRequest("2"))
 
     first, second = server.service.received
-    for key in ("x-trace-id", "correlation-id", "request-id"):
-        assert TraceId.is_valid(first[key])
-        assert first[key] != second[key]
-    assert "user-id" not in first
+    assert TraceId.is_valid(first["request-id"])
+    assert first["request-id"] != second["request-id"]
+    assert not {"x-trace-id", "user-id", "correlation-id"} & first.keys()
 
 
 async def test_a_request_that_sets_the_ids_itself_sends_and_logs_its_own_values_once(
@@ -185,7 +196,11 @@ async def test_every_retry_of_a_call_carries_the_same_request_id(
     retry = RetryPolicy(initial_backoff=0.1, jitter=0.0, max_attempts=3)
     breaker = CircuitBreakerPolicy.disabled()
     with GrpcClient(
-        server.target, retry=retry, circuit_breaker=breaker, clock=FakeClock()
+        server.target,
+        retry=retry,
+        circuit_breaker=breaker,
+        clock=FakeClock(),
+        sent_ids=["request_id"],
     ) as client:
         response = await invoke(client, ScriptedRequest("fail-2-UNAVAILABLE", idempotent=True))
         await invoke(client, ScriptedRequest("1"))
@@ -203,11 +218,7 @@ SIZE_CORRELATION_ID = "corr-size-0001"
 
 def _room_for_one_value(key: str) -> int:
     """The longest value ``key`` may take in a scope with the ids above and no user."""
-    ids = (
-        ("x-trace-id", SIZE_TRACE_ID),
-        ("correlation-id", SIZE_CORRELATION_ID),
-        ("request-id", TraceId.generate()),
-    )
+    ids = (("x-trace-id", SIZE_TRACE_ID), ("correlation-id", SIZE_CORRELATION_ID))
     taken = sum(len(name) + len(value) + ENTRY_OVERHEAD for name, value in ids)
     return MAX_METADATA_BYTES - taken - len(key) - ENTRY_OVERHEAD
 

@@ -483,7 +483,7 @@ def test_an_unknown_variable_like_no_setting_is_refused_listing_every_variable_r
         "USERS_GRPC_ZZ: is not a setting of the 'users' client; the variables read for it are "
         "USERS_GRPC_TARGET, USERS_GRPC_HOST, USERS_GRPC_PORT, USERS_GRPC_TIMEOUT, "
     )
-    assert str(error).endswith(", USERS_GRPC_USER_AGENT")
+    assert str(error).endswith(", USERS_GRPC_SENT_IDS, USERS_GRPC_FAILURE_LOG_LEVELS")
     assert TOKEN not in str(error)  # a value is never quoted: it may be a secret
 
 

@@ -462,6 +462,23 @@ async def test_outside_any_span_a_w3c_trace_id_of_the_request_is_the_traces(
     }
 
 
+async def test_a_client_that_sends_no_trace_id_still_continues_the_context_s_trace(
+    served: GrpcTestServer, storage: StorageService, telemetry: Telemetry, invoke: Invoke
+) -> None:
+    stages = [_stage(telemetry)]
+    with (
+        GrpcClient(served.target, retry=NO_RETRY, stages=stages, sent_ids=()) as client,
+        RequestContext.scope("4bf92f3577b34da6a3ce929d0e0e4736"),
+    ):
+        await invoke(client, DownloadRequest(method="StatObject"))
+
+    span = telemetry.span(SpanKind.CLIENT)
+    (record,) = storage.records
+    assert f"{span.context.trace_id:032x}" == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert "x-trace-id" not in record.metadata
+    assert record.metadata["traceparent"].split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
 async def test_a_trace_id_that_is_not_w3c_is_still_sent_as_x_trace_id(
     client: GrpcClient, storage: StorageService, telemetry: Telemetry, invoke: Invoke
 ) -> None:
