@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterable, Iterable
 from enum import Enum
+from functools import lru_cache
 from typing import NamedTuple
 
 import grpc
@@ -114,7 +115,9 @@ _DEFAULTED = (
     "compression",
     "wait_for_ready",
 )
-_MethodKey = tuple[str, str, type[Message] | None]
+# How many request classes' inherited defaults are kept (``_inherited``): more classes than
+# a service has, and a bound on those a process that makes classes as it goes holds alive.
+KEPT_REQUEST_CLASSES = 1024
 _SENDS_MESSAGES = "messages"  # in a class's inherited set: it sends messages(), not message()
 # Each call kind in words, and the client method that makes it, for an error naming it.
 _KIND_WORDS = {
@@ -125,12 +128,20 @@ _KIND_WORDS = {
 }
 
 
-def _inherited(request_class: type[GrpcRequest]) -> frozenset[str]:
+@lru_cache(maxsize=KEPT_REQUEST_CLASSES)
+def _inherited(request_class: type) -> frozenset[str]:
     """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``, and whether it streams.
 
     ``_SENDS_MESSAGES`` is in it for a ``StreamingGrpcRequest``, so telling the
     two kinds of request apart costs a set lookup rather than an ABC check.
+    Raises ``InvalidGrpcRequest`` for a class that is no ``GrpcRequest``.
+    Kept for the ``KEPT_REQUEST_CLASSES`` classes used last, in the whole
+    process: a class is not expected to change its methods once it has been
+    called, and a process that makes request classes as it goes (one defined in
+    a function) keeps no more than that many alive.
     """
+    if not issubclass(request_class, GrpcRequest):
+        raise InvalidGrpcRequest(f"expected a GrpcRequest, got {request_class.__qualname__}")
     inherited = {
         name for name in _DEFAULTED if getattr(request_class, name) is getattr(GrpcRequest, name)
     }
@@ -199,19 +210,19 @@ class GrpcInvocationFactory:
 
     Each answer is validated here, so a mistake surfaces as a named error at
     the call site rather than as a puzzling status from grpc-core. One per
-    client, since it holds the client's settings. What costs on every call is
-    remembered: per request class, which of ``GrpcRequest``'s defaults it
-    keeps (those answers are known without asking: a class is not expected to
-    change its methods once it has been called), and per service, method and
-    declared reply class, the resolved ``GrpcMethod`` (``GrpcMethodCatalog``).
+    client, since it holds the client's settings, and nothing else: what costs
+    on every call is remembered for the whole process, bounded, since it
+    depends on the request's class and names alone (so a client made per
+    request leaves nothing behind): per request class, which of
+    ``GrpcRequest``'s defaults it keeps (``_inherited``: those answers are
+    known without asking), and per service, method and declared reply class,
+    the resolved ``GrpcMethod`` (``GrpcMethodCatalog``).
     """
 
     def __init__(self, settings: GrpcClientSettings, credentials: int = 0) -> None:
         """``credentials``: the bytes call credentials add (``MetadataSize.of_bearer_token``)."""
         self._settings = settings
         self._credentials = credentials
-        self._inherited: dict[type[GrpcRequest], frozenset[str]] = {}
-        self._methods: dict[_MethodKey, GrpcMethod] = {}
 
     def build(
         self, request: GrpcRequest, now: float, streams: bool = False, blocking: bool = True
@@ -223,13 +234,7 @@ class GrpcInvocationFactory:
         blocking API, which cannot send an async iterable. A method of the other
         kind raises ``UnsupportedGrpcMethod`` naming the API to use.
         """
-        inherited = self._inherited.get(type(request))
-        if inherited is None:  # a class not seen yet: is it a request at all?
-            if not isinstance(request, GrpcRequest):
-                raise InvalidGrpcRequest(
-                    f"expected a GrpcRequest, got {type(request).__qualname__}"
-                )
-            inherited = self._inherited[type(request)] = _inherited(type(request))
+        inherited = _inherited(type(request))
         if _SENDS_MESSAGES in inherited:
             return self._streaming(request, inherited, now, streams, blocking)  # type: ignore[arg-type]
         message = request.message()  # first: a request may import its *_pb2 module in it
@@ -335,21 +340,16 @@ class GrpcInvocationFactory:
             request_id=request_id,
         )
 
-    def _method(self, request: GrpcRequest, undeclared: bool) -> GrpcMethod:
-        key = (
-            request.service_name(),
-            request.method_name(),
-            None if undeclared else request.response_class(),
-        )
+    @staticmethod
+    def _method(request: GrpcRequest, undeclared: bool) -> GrpcMethod:
+        service, name = request.service_name(), request.method_name()
+        declared = None if undeclared else request.response_class()
         try:
-            found = self._methods.get(key)
-        except TypeError as error:
+            return _METHODS.resolve(service, name, declared)
+        except TypeError as error:  # unhashable: no name or class is
             raise InvalidGrpcRequest(
-                f"service and method names must be strings, got {key!r}"
+                f"service and method names must be strings, got {(service, name, declared)!r}"
             ) from error
-        if found is None:
-            found = self._methods[key] = _METHODS.resolve(*key)
-        return found
 
     def _timeout(self, request: GrpcRequest) -> float:
         timeout = request.timeout()
