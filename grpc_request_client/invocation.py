@@ -115,8 +115,9 @@ _DEFAULTED = (
     "compression",
     "wait_for_ready",
 )
-# How many request classes' inherited defaults are kept (``_inherited``): more classes than
-# a service has, and a bound on those a process that makes classes as it goes holds alive.
+# How many request classes' inherited defaults a client keeps (``_inherited``): more classes
+# than a service has, and a bound on those a client that lives on keeps alive when the
+# process makes its classes as it goes (one defined in a function, say).
 KEPT_REQUEST_CLASSES = 1024
 _SENDS_MESSAGES = "messages"  # in a class's inherited set: it sends messages(), not message()
 # Each call kind in words, and the client method that makes it, for an error naming it.
@@ -128,17 +129,12 @@ _KIND_WORDS = {
 }
 
 
-@lru_cache(maxsize=KEPT_REQUEST_CLASSES)
 def _inherited(request_class: type) -> frozenset[str]:
     """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``, and whether it streams.
 
     ``_SENDS_MESSAGES`` is in it for a ``StreamingGrpcRequest``, so telling the
     two kinds of request apart costs a set lookup rather than an ABC check.
     Raises ``InvalidGrpcRequest`` for a class that is no ``GrpcRequest``.
-    Kept for the ``KEPT_REQUEST_CLASSES`` classes used last, in the whole
-    process: a class is not expected to change its methods once it has been
-    called, and a process that makes request classes as it goes (one defined in
-    a function) keeps no more than that many alive.
     """
     if not issubclass(request_class, GrpcRequest):
         raise InvalidGrpcRequest(f"expected a GrpcRequest, got {request_class.__qualname__}")
@@ -210,19 +206,21 @@ class GrpcInvocationFactory:
 
     Each answer is validated here, so a mistake surfaces as a named error at
     the call site rather than as a puzzling status from grpc-core. One per
-    client, since it holds the client's settings, and nothing else: what costs
-    on every call is remembered for the whole process, bounded, since it
-    depends on the request's class and names alone (so a client made per
-    request leaves nothing behind): per request class, which of
-    ``GrpcRequest``'s defaults it keeps (``_inherited``: those answers are
-    known without asking), and per service, method and declared reply class,
-    the resolved ``GrpcMethod`` (``GrpcMethodCatalog``).
+    client, since it holds the client's settings. What costs on every call is
+    remembered, within bounds: per request class, which of ``GrpcRequest``'s
+    defaults it keeps (those answers are known without asking: a class is not
+    expected to change its methods while a client calls it), for the
+    ``KEPT_REQUEST_CLASSES`` classes this client used last; and per service,
+    method and declared reply class, the resolved ``GrpcMethod``, by the
+    process-wide ``GrpcMethodCatalog``, so a client made per request resolves
+    nothing its predecessors did.
     """
 
     def __init__(self, settings: GrpcClientSettings, credentials: int = 0) -> None:
         """``credentials``: the bytes call credentials add (``MetadataSize.of_bearer_token``)."""
         self._settings = settings
         self._credentials = credentials
+        self._inherited = lru_cache(maxsize=KEPT_REQUEST_CLASSES)(_inherited)
 
     def build(
         self, request: GrpcRequest, now: float, streams: bool = False, blocking: bool = True
@@ -234,7 +232,7 @@ class GrpcInvocationFactory:
         blocking API, which cannot send an async iterable. A method of the other
         kind raises ``UnsupportedGrpcMethod`` naming the API to use.
         """
-        inherited = _inherited(type(request))
+        inherited = self._inherited(type(request))
         if _SENDS_MESSAGES in inherited:
             return self._streaming(request, inherited, now, streams, blocking)  # type: ignore[arg-type]
         message = request.message()  # first: a request may import its *_pb2 module in it

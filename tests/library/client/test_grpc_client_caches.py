@@ -1,12 +1,12 @@
 """Nothing the library keeps grows with the clients made, the request classes used or the calls.
 
 What outlives a client (the channel its settings share, and the process-wide
-caches of resolved methods and request classes) is keyed by what stays the
-same from one client to the next: a method's path and kind, a request class, a
-``(service, method, declared reply class)`` triple. And what a process may make
-as it goes (request classes defined in a function, made-up method names) is
-kept for the last ``KEPT_*`` used only. Each test counts what a cache holds,
-which is exact, or what is still alive; the first one also holds the Python
+catalog of resolved methods) is keyed by what stays the same from one client to
+the next: a method's path and kind, a ``(service, method, declared reply
+class)`` triple. And what a process may make as it goes (request classes
+defined in a function, made-up method names) is kept for the last ``KEPT_*``
+used only, by the catalog and by each client. Each test counts what a cache
+holds, which is exact, or what is still alive; the first one also holds the Python
 memory 2,000 clients leave behind (some 35 kB, pytest's own bookkeeping
 included) to ``GROWTH_LIMIT``, under half of what they left (1.3 MB through
 ``call_async``, 2.2 MB through ``call``) while the channel they shared kept a
@@ -22,7 +22,7 @@ import pytest
 from google.protobuf.message import Message
 
 from grpc_request_client import BaseGrpcRequest, ChannelRegistry, GrpcClient
-from grpc_request_client.invocation import _METHODS, KEPT_REQUEST_CLASSES, _inherited
+from grpc_request_client.invocation import _METHODS, KEPT_REQUEST_CLASSES
 from grpc_request_client.methods import KEPT_METHODS, GrpcMethod, GrpcMethodCatalog
 from grpc_request_client.resilience import SystemClock
 from grpc_request_client.testing import GrpcTestServer
@@ -30,6 +30,7 @@ from protos import user_pb2
 from tests.conftest import Invoke
 from tests.Support.AnyMethod import AnyMethod
 from tests.Support.ManyCalls import ManyCalls
+from tests.Support.RunningServer import RunningServer
 from tests.Support.ScriptedRequest import ScriptedRequest
 
 CLIENTS = 2_000
@@ -64,7 +65,7 @@ async def test_clients_made_called_through_and_closed_leave_nothing_behind(
 ) -> None:
     registry, clock = ChannelRegistry(), SystemClock()
     await _through_a_new_client(invoke, target, registry, clock)  # first uses: grpc, descriptors
-    methods, classes = _METHODS.kept(), _inherited.cache_info().currsize
+    methods = _METHODS.kept()
     gc.collect()
     tracemalloc.start()
     try:
@@ -79,7 +80,7 @@ async def test_clients_made_called_through_and_closed_leave_nothing_behind(
     with GrpcClient(target, clock=clock, channel_registry=registry) as client:
         assert _multicallables(registry, client, clock) == 1
     assert registry.open_channels() == 1
-    assert (_METHODS.kept(), _inherited.cache_info().currsize) == (methods, classes)
+    assert _METHODS.kept() == methods
     assert growth < GROWTH_LIMIT, f"{CLIENTS} clients left {growth} bytes behind"
     registry.close_idle()
 
@@ -113,7 +114,6 @@ async def test_request_classes_made_as_a_process_goes_are_kept_up_to_the_bound(
         del classes
         gc.collect()
 
-        assert _inherited.cache_info().currsize <= KEPT_REQUEST_CLASSES
         assert sum(ref() is not None for ref in alive) <= KEPT_REQUEST_CLASSES
 
 
@@ -141,3 +141,29 @@ def test_the_catalog_keeps_the_methods_used_last_and_forgets_the_rest() -> None:
 
     assert catalog.kept() == 2
     assert catalog.resolve("user.UserService", "GetUser", None) is get_user
+
+
+class _Plain(BaseGrpcRequest[user_pb2.User]):
+    """A request that keeps every default: its class is changed by the test below."""
+
+    def service_name(self) -> str:
+        return "user.UserService"
+
+    def method_name(self) -> str:
+        return "GetUser"
+
+    def message(self) -> Message:
+        return user_pb2.GetUserRequest(user_id="1")
+
+
+async def test_a_request_class_changed_between_two_clients_is_asked_anew_by_the_second(
+    server: RunningServer, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a class keeps is remembered per client: a test that patches a class is obeyed."""
+    with GrpcClient(server.target) as first:
+        assert (await invoke(first, _Plain())).is_success()
+    monkeypatch.setattr(_Plain, "metadata", lambda self: {"x-patched": "yes"})
+    with GrpcClient(server.target) as second:
+        assert (await invoke(second, _Plain())).is_success()
+
+    assert [received.get("x-patched") for received in server.service.received] == [None, "yes"]
