@@ -43,6 +43,14 @@ def target() -> Iterator[str]:
         yield served.target
 
 
+@pytest.fixture
+def registry() -> Iterator[ChannelRegistry]:
+    """A registry of the test's own, so its channel is the one the test counts in."""
+    shared = ChannelRegistry()
+    yield shared
+    shared.close_idle()
+
+
 async def _through_a_new_client(
     invoke: Invoke, target: str, registry: ChannelRegistry, clock: SystemClock
 ) -> None:
@@ -61,9 +69,9 @@ def _multicallables(registry: ChannelRegistry, client: GrpcClient, clock: System
 
 
 async def test_clients_made_called_through_and_closed_leave_nothing_behind(
-    invoke: Invoke, target: str
+    invoke: Invoke, target: str, registry: ChannelRegistry
 ) -> None:
-    registry, clock = ChannelRegistry(), SystemClock()
+    clock = SystemClock()
     await _through_a_new_client(invoke, target, registry, clock)  # first uses: grpc, descriptors
     methods = _METHODS.kept()
     gc.collect()
@@ -82,7 +90,6 @@ async def test_clients_made_called_through_and_closed_leave_nothing_behind(
     assert registry.open_channels() == 1
     assert _METHODS.kept() == methods
     assert growth < GROWTH_LIMIT, f"{CLIENTS} clients left {growth} bytes behind"
-    registry.close_idle()
 
 
 def _request_class(number: int) -> type[BaseGrpcRequest[user_pb2.User]]:
