@@ -218,8 +218,12 @@ class SyncChannel:
     connection, so one per client is right. Multicallables are built once per
     method, like a generated stub's, since building one per call is measurable;
     ``_registered_method`` is what generated stubs pass too, so the path is
-    interned in grpc-core once instead of per call. The lock only guards
-    opening and closing; the hot path is a dict lookup.
+    interned in grpc-core once instead of per call. They are kept by the
+    method's ``key`` (its path and kind), never by anything a client or a
+    request class made, so the channel, shared by every client of its
+    settings, holds one per method those clients call, however many clients
+    came and went. The lock only guards opening and closing; the hot path is a
+    dict lookup.
 
     A forked child lets go of the channel it inherited, without closing it
     (see ``AfterFork``), and opens its own on first use: the inherited one
@@ -229,17 +233,21 @@ class SyncChannel:
     def __init__(self, settings: GrpcClientSettings) -> None:
         self._settings = settings
         self._channel: grpc.Channel | None = None
-        self._callables: dict[GrpcMethod, Any] = {}
+        self._callables: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._closed = False
         AfterFork.register(self, in_child=SyncChannel._forget_inherited)
 
     def multicallable(self, method: GrpcMethod) -> Any:
         """The method's multicallable, of its kind (``stream_stream`` for a bidi method...)."""
-        found = self._callables.get(method)
+        found = self._callables.get(method.key)
         if found is None:
             found = self._create(method)
         return found
+
+    def kept(self) -> int:
+        """How many multicallables the channel keeps now: one per method called on it."""
+        return len(self._callables)
 
     def connected(self) -> bool:
         """Whether the channel is READY now, without making it connect.
@@ -265,12 +273,9 @@ class SyncChannel:
     def _create(self, method: GrpcMethod) -> Any:
         with self._lock:
             channel = self._opened()
-            found = self._callables.get(method)
+            found = self._callables.get(method.key)
             if found is None:
-                found = self._callables[method] = getattr(channel, MULTICALLABLES[method.kind])(
-                    method.path,
-                    _registered_method=True,  # grpc-stubs predates it; generated stubs pass it
-                )
+                found = self._callables[method.key] = _multicallable(channel, method)
         return found
 
     def _opened(self) -> grpc.Channel:
@@ -295,7 +300,15 @@ class SyncChannel:
             channel.close()
 
 
-_Callables: TypeAlias = "dict[GrpcMethod, Any]"
+def _multicallable(channel: grpc.Channel | grpc.aio.Channel, method: GrpcMethod) -> Any:
+    """The method's multicallable on ``channel``, of its kind; it sends and takes bytes."""
+    return getattr(channel, MULTICALLABLES[method.kind])(
+        method.path,
+        _registered_method=True,  # grpc-stubs predates it; generated stubs pass it
+    )
+
+
+_Callables: TypeAlias = "dict[str, Any]"
 _Entry: TypeAlias = "tuple[grpc.aio.Channel, _Callables, AsyncGenerator[None, None]]"
 _LoopTest: TypeAlias = "Callable[[asyncio.AbstractEventLoop], bool]"
 
@@ -442,13 +455,15 @@ class AsyncChannels:
         if entry is None:
             entry = self._open(loop)
         channel, callables, _ = entry
-        found = callables.get(method)
+        found = callables.get(method.key)
         if found is None:
-            found = callables[method] = getattr(channel, MULTICALLABLES[method.kind])(
-                method.path,
-                _registered_method=True,
-            )
+            found = callables[method.key] = _multicallable(channel, method)
         return found
+
+    def kept(self) -> int:
+        """How many multicallables the channels keep now, on every loop together."""
+        with self._lock:
+            return sum(len(callables) for _, callables, _ in self._by_loop.values())
 
     def connected(self) -> bool:
         """Whether this loop's channel is READY now, without making it connect."""

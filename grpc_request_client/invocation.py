@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterable, Iterable
 from enum import Enum
+from functools import lru_cache
 from typing import NamedTuple
 
 import grpc
@@ -115,7 +116,10 @@ _DEFAULTED = (
     "compression",
     "wait_for_ready",
 )
-_MethodKey = tuple[str, str, type[Message] | None]
+# How many request classes' inherited defaults a client keeps (``_inherited``): more classes
+# than a service has, and a bound on those a client that lives on keeps alive when the
+# process makes its classes as it goes (one defined in a function, say).
+KEPT_REQUEST_CLASSES = 1024
 _SENDS_MESSAGES = "messages"  # in a class's inherited set: it sends messages(), not message()
 # Each call kind in words, and the client method that makes it, for an error naming it.
 _KIND_WORDS = {
@@ -126,12 +130,15 @@ _KIND_WORDS = {
 }
 
 
-def _inherited(request_class: type[GrpcRequest]) -> frozenset[str]:
+def _inherited(request_class: type) -> frozenset[str]:
     """Which of ``_DEFAULTED`` the class leaves to ``GrpcRequest``, and whether it streams.
 
     ``_SENDS_MESSAGES`` is in it for a ``StreamingGrpcRequest``, so telling the
     two kinds of request apart costs a set lookup rather than an ABC check.
+    Raises ``InvalidGrpcRequest`` for a class that is no ``GrpcRequest``.
     """
+    if not issubclass(request_class, GrpcRequest):
+        raise InvalidGrpcRequest(f"expected a GrpcRequest, got {request_class.__qualname__}")
     inherited = {
         name for name in _DEFAULTED if getattr(request_class, name) is getattr(GrpcRequest, name)
     }
@@ -201,10 +208,13 @@ class GrpcInvocationFactory:
     Each answer is validated here, so a mistake surfaces as a named error at
     the call site rather than as a puzzling status from grpc-core. One per
     client, since it holds the client's settings. What costs on every call is
-    remembered: per request class, which of ``GrpcRequest``'s defaults it
-    keeps (those answers are known without asking: a class is not expected to
-    change its methods once it has been called), and per service, method and
-    declared reply class, the resolved ``GrpcMethod`` (``GrpcMethodCatalog``).
+    remembered, within bounds: per request class, which of ``GrpcRequest``'s
+    defaults it keeps (those answers are known without asking: a class is not
+    expected to change its methods while a client calls it), for the
+    ``KEPT_REQUEST_CLASSES`` classes this client used last; and per service,
+    method and declared reply class, the resolved ``GrpcMethod``, by the
+    process-wide ``GrpcMethodCatalog``, so a client made per request resolves
+    nothing its predecessors did.
     """
 
     def __init__(self, settings: GrpcClientSettings, credentials: int = 0) -> None:
@@ -212,8 +222,7 @@ class GrpcInvocationFactory:
         self._settings = settings
         self._credentials = credentials
         self._ids = SentIds(settings.sent_ids)
-        self._inherited: dict[type[GrpcRequest], frozenset[str]] = {}
-        self._methods: dict[_MethodKey, GrpcMethod] = {}
+        self._inherited = lru_cache(maxsize=KEPT_REQUEST_CLASSES)(_inherited)
 
     def build(
         self, request: GrpcRequest, now: float, streams: bool = False, blocking: bool = True
@@ -225,13 +234,7 @@ class GrpcInvocationFactory:
         blocking API, which cannot send an async iterable. A method of the other
         kind raises ``UnsupportedGrpcMethod`` naming the API to use.
         """
-        inherited = self._inherited.get(type(request))
-        if inherited is None:  # a class not seen yet: is it a request at all?
-            if not isinstance(request, GrpcRequest):
-                raise InvalidGrpcRequest(
-                    f"expected a GrpcRequest, got {type(request).__qualname__}"
-                )
-            inherited = self._inherited[type(request)] = _inherited(type(request))
+        inherited = self._inherited(type(request))
         if _SENDS_MESSAGES in inherited:
             return self._streaming(request, inherited, now, streams, blocking)  # type: ignore[arg-type]
         message = request.message()  # first: a request may import its *_pb2 module in it
@@ -338,21 +341,16 @@ class GrpcInvocationFactory:
             request_id=request_id,
         )
 
-    def _method(self, request: GrpcRequest, undeclared: bool) -> GrpcMethod:
-        key = (
-            request.service_name(),
-            request.method_name(),
-            None if undeclared else request.response_class(),
-        )
+    @staticmethod
+    def _method(request: GrpcRequest, undeclared: bool) -> GrpcMethod:
+        service, name = request.service_name(), request.method_name()
+        declared = None if undeclared else request.response_class()
         try:
-            found = self._methods.get(key)
-        except TypeError as error:
+            return _METHODS.resolve(service, name, declared)
+        except TypeError as error:  # unhashable: no name or class is
             raise InvalidGrpcRequest(
-                f"service and method names must be strings, got {key!r}"
+                f"service and method names must be strings, got {(service, name, declared)!r}"
             ) from error
-        if found is None:
-            found = self._methods[key] = _METHODS.resolve(*key)
-        return found
 
     def _timeout(self, request: GrpcRequest) -> float:
         timeout = request.timeout()

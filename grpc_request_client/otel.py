@@ -12,6 +12,7 @@ import os
 import random
 import re
 from collections.abc import Mapping
+from functools import lru_cache, partial
 from importlib.metadata import PackageNotFoundError, version
 from time import perf_counter
 from typing import Any, cast
@@ -139,6 +140,10 @@ Attributes = dict[str, AttributeValue]
 OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 # Ended-span attribute sets kept, by status code and attempt count (counts are small).
 _MOST_ATTEMPT_COUNTS = 256
+# Methods whose attributes are kept, the last used: by path on a server (where a handler that
+# serves any path lets callers make paths up), by path and target in a client stage (which
+# serves every client it is given, whatever their targets).
+KEPT_METHOD_ATTRIBUTES = 1024
 # The advised bucket boundaries of rpc.client.call.duration and rpc.server.call.duration, seconds.
 ADVISED_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 # The statuses a server's span counts as errors (the RPC conventions' gRPC page): the others are
@@ -400,9 +405,10 @@ class ServerTracing:
     as a remote parent of that trace: ``TraceIdParent``); each call gets a
     SERVER span named ``rpc.method``, with ``rpc.system.name``, ``rpc.method``
     and its status attributes (``RpcSemanticConventions``), current while the
-    handler runs (``ServerCallSpan``, through ``ObservedHandler``). Raises
-    ``InvalidOpenTelemetrySetup`` for a provider or propagator of the wrong
-    kind.
+    handler runs (``ServerCallSpan``, through ``ObservedHandler``). A method's
+    attributes are made once and kept for the ``KEPT_METHOD_ATTRIBUTES``
+    methods called last. Raises ``InvalidOpenTelemetrySetup`` for a provider
+    or propagator of the wrong kind.
     """
 
     def __init__(
@@ -411,15 +417,13 @@ class ServerTracing:
         self._tracer = OpenTelemetrySetup(tracer_provider, None, propagator).tracer()
         self._propagator = propagator
         self._conventions = RpcSemanticConventions()
-        self._methods: dict[str, Attributes] = {}
+        self._attributes = lru_cache(maxsize=KEPT_METHOD_ATTRIBUTES)(self._conventions.span_method)
         ActiveSpanIds.follow()
 
     def wrap(self, handler: Handler, details: grpc.HandlerCallDetails, *, aio: bool) -> Handler:
         """``handler`` traced as method ``details.method``, its parent in the call's metadata."""
         path = details.method
-        attributes = self._methods.get(path)
-        if attributes is None:
-            attributes = self._methods[path] = self._conventions.span_method(path)
+        attributes = self._attributes(path)
         carrier = {
             key: value
             for key, value in reversed(details.invocation_metadata or ())
@@ -573,8 +577,11 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
     global ones, looked up when used, so a provider set up after the client was
     made is used. With no SDK configured the API's no-op tracer and meter
     cost a few calls, and a context that came in is still passed on. Making
-    it also makes ``RequestContext`` follow spans (``ActiveSpanIds``). Raises
-    ``InvalidOpenTelemetrySetup`` for an argument of the wrong kind.
+    it also makes ``RequestContext`` follow spans (``ActiveSpanIds``). What
+    names a method on a target is made once and kept for the
+    ``KEPT_METHOD_ATTRIBUTES`` pairs called last, however many clients share
+    the stage. Raises ``InvalidOpenTelemetrySetup`` for an argument of the
+    wrong kind.
     """
 
     def __init__(
@@ -604,14 +611,13 @@ class OpenTelemetryClientStage(GrpcCallStage[ClientCallSpan]):
             if conventions.duplicate
             else None
         )
-        self._methods: dict[tuple[str, str], RpcMethodAttributes] = {}
+        self._methods = lru_cache(maxsize=KEPT_METHOD_ATTRIBUTES)(
+            partial(RpcMethodAttributes, conventions)
+        )
         ActiveSpanIds.follow()
 
     def start(self, invocation: GrpcInvocation) -> ClientCallSpan:
-        key = (invocation.method.path, invocation.target)
-        method = self._methods.get(key)
-        if method is None:
-            method = self._methods[key] = RpcMethodAttributes(self._conventions, *key)
+        method = self._methods(invocation.method.path, invocation.target)
         parent, names_trace = None, False
         if not _get_current_span().get_span_context().is_valid:
             context_trace_id = RequestContext.get_context().trace_id
