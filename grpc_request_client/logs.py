@@ -14,6 +14,7 @@ import grpc
 import structlog
 
 from grpc_request_client.errors import InvalidGrpcClientSettings
+from grpc_request_client.status import SERVER_ERROR_CODES
 
 LOGGER_NAME = "grpc_request_client"
 # Python's "Configuring Logging for a Library": a handler that drops every record, so that
@@ -101,21 +102,9 @@ def _shown(value: object) -> str:
 
 
 LevelsInput = Mapping[grpc.StatusCode | str, int | str]
-# The codes that make a server span an error in OpenTelemetry's gRPC semantic conventions
-# (docs/rpc/grpc.md, "Server Span", note on rpc.response.status_code): the server failed.
-_SERVER_FAILURES = frozenset(
-    {
-        grpc.StatusCode.UNKNOWN,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.UNIMPLEMENTED,
-        grpc.StatusCode.INTERNAL,
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.DATA_LOSS,
-    }
-)
 _FAILURES = tuple(code for code in grpc.StatusCode if code is not grpc.StatusCode.OK)
 _DEFAULT: dict[grpc.StatusCode, int] = {
-    code: logging.WARNING if code in _SERVER_FAILURES else logging.INFO for code in _FAILURES
+    code: logging.WARNING if code in SERVER_ERROR_CODES else logging.INFO for code in _FAILURES
 }
 
 

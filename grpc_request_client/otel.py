@@ -46,6 +46,7 @@ from grpc_request_client.server import (
     ObservedHandler,
 )
 from grpc_request_client.stages import GrpcCallStage
+from grpc_request_client.status import SERVER_ERROR_CODES
 
 _get_current_span = trace.get_current_span
 
@@ -146,18 +147,6 @@ _MOST_ATTEMPT_COUNTS = 256
 KEPT_METHOD_ATTRIBUTES = 1024
 # The advised bucket boundaries of rpc.client.call.duration and rpc.server.call.duration, seconds.
 ADVISED_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
-# The statuses a server's span counts as errors (the RPC conventions' gRPC page): the others are
-# the caller's doing.
-_SERVER_ERRORS = frozenset(
-    {
-        grpc.StatusCode.UNKNOWN,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.UNIMPLEMENTED,
-        grpc.StatusCode.INTERNAL,
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.DATA_LOSS,
-    }
-)
 
 
 class RpcSemanticConventions:
@@ -245,7 +234,7 @@ class RpcSemanticConventions:
     @staticmethod
     def is_server_error(code: grpc.StatusCode) -> bool:
         """Whether a server's span for a call that ended with ``code`` is an error."""
-        return code in _SERVER_ERRORS
+        return code in SERVER_ERROR_CODES
 
     def _status(
         self, code: grpc.StatusCode, *, on_span: bool, served: bool

@@ -15,6 +15,19 @@ from grpc_request_client.remote_errors import (
     RemoteServiceUnavailable,
 )
 
+# The codes that make a server span an error in OpenTelemetry's gRPC semantic conventions
+# (docs/rpc/grpc.md, "Server Span", note on rpc.response.status_code): the server failed, or
+# could not be reached. Every other non-OK code is the server's answer about the request.
+SERVER_ERROR_CODES = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
 _BY_CODE: dict[grpc.StatusCode, type[RemoteServiceError]] = {
     grpc.StatusCode.UNAVAILABLE: RemoteServiceUnavailable,
     grpc.StatusCode.DEADLINE_EXCEEDED: RemoteServiceTimeout,
