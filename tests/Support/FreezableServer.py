@@ -13,7 +13,10 @@ from protos import user_pb2
 
 
 def _serve(report: Connection) -> None:
-    """The server process: ListUsers sends one user, then holds the stream open."""
+    """The server process: ListUsers sends one user, then holds on; GetUser holds on too.
+
+    GetUser answers user ``ready`` at once, so a test can see its connection up.
+    """
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     port = server.add_insecure_port("127.0.0.1:0")
     never = threading.Event()
@@ -24,13 +27,25 @@ def _serve(report: Connection) -> None:
         yield user_pb2.User(id="0", name="user 0")
         never.wait()  # set as the process ends
 
-    handler = grpc.unary_stream_rpc_method_handler(
-        list_users,
-        request_deserializer=user_pb2.ListUsersRequest.FromString,
-        response_serializer=user_pb2.User.SerializeToString,
-    )
+    def get_user(request: user_pb2.GetUserRequest, context: grpc.ServicerContext) -> user_pb2.User:
+        if request.user_id != "ready":
+            never.wait()
+        return user_pb2.User(id=request.user_id)
+
+    handlers = {
+        "ListUsers": grpc.unary_stream_rpc_method_handler(
+            list_users,
+            request_deserializer=user_pb2.ListUsersRequest.FromString,
+            response_serializer=user_pb2.User.SerializeToString,
+        ),
+        "GetUser": grpc.unary_unary_rpc_method_handler(
+            get_user,
+            request_deserializer=user_pb2.GetUserRequest.FromString,
+            response_serializer=user_pb2.User.SerializeToString,
+        ),
+    }
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler("user.UserService", {"ListUsers": handler}),)
+        (grpc.method_handlers_generic_handler("user.UserService", handlers),)
     )
     server.start()
     report.send(port)

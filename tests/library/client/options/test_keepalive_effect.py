@@ -17,7 +17,12 @@ import grpc
 import pytest
 
 from app.Demo.ListUsersGrpcRequest import ListUsersGrpcRequest
-from grpc_request_client import GrpcClient, KeepaliveSettings, RemoteServiceUnavailable
+from grpc_request_client import (
+    GrpcClient,
+    KeepaliveSettings,
+    RemoteServiceUnavailable,
+    RetryPolicy,
+)
 from protos import user_pb2_grpc
 from tests.conftest import Invoke
 from tests.Support.CountingProxy import CountingProxy
@@ -52,6 +57,28 @@ async def test_a_frozen_server_is_given_up_after_the_keepalive_timeout_not_the_d
         noticed_after = time.monotonic() - frozen_at
 
     assert first.name == "user 0"
+    assert KEEPALIVE.timeout_ms / 1000 * 0.9 <= noticed_after < DEADLINE / 2
+
+
+async def test_a_unary_call_on_a_frozen_server_ends_after_the_keepalive_timeout(
+    frozen_later: FreezableServer, invoke: Invoke
+) -> None:
+    """Retries off: a retry would wait for a new connection the frozen server never accepts."""
+    client = GrpcClient(
+        frozen_later.target,
+        default_timeout=DEADLINE,
+        keepalive=KEEPALIVE,
+        retry=RetryPolicy.disabled(),
+    )
+    with client:
+        ready = await invoke(client, ScriptedRequest("ready"))  # this side's connection is up
+        frozen_later.freeze()
+        frozen_at = time.monotonic()
+        response = await invoke(client, ScriptedRequest("1"))
+        noticed_after = time.monotonic() - frozen_at
+
+    assert ready.is_success(), ready
+    assert response.status_code() is grpc.StatusCode.UNAVAILABLE, response
     assert KEEPALIVE.timeout_ms / 1000 * 0.9 <= noticed_after < DEADLINE / 2
 
 
