@@ -45,6 +45,13 @@ class KeepaliveSettings:
     (its ``grpc.http2.min_ping_interval_without_data_ms``, and
     ``grpc.keepalive_permit_without_calls`` for pings while idle); otherwise it
     closes the connection with ``too_many_pings`` and the client backs off.
+
+    ``timeout_ms`` (milliseconds) is how long an unanswered ping keeps the
+    connection: it becomes both ``grpc.keepalive_timeout_ms`` and
+    ``grpc.http2.ping_timeout_ms``, because grpc-core bounds a ping in flight
+    by the latter (``chttp2_transport.cc``, ``grpc_chttp2_end_write``: the
+    keepalive timer is armed only beside the ping timer, default 60 s), so the
+    former alone left a frozen peer to be found by each call's deadline.
     """
 
     time_ms: int = field(
@@ -72,6 +79,7 @@ class KeepaliveSettings:
         return (
             ("grpc.keepalive_time_ms", self.time_ms),
             ("grpc.keepalive_timeout_ms", self.timeout_ms),
+            ("grpc.http2.ping_timeout_ms", self.timeout_ms),
             ("grpc.keepalive_permit_without_calls", int(self.permit_without_calls)),
             ("grpc.http2.max_pings_without_data", self.max_pings_without_data),
         )

@@ -154,6 +154,14 @@ def test_tls_and_keepalive_become_channel_options_beside_the_pass_through_ones()
         ),
         pytest.param(
             {
+                "keepalive": KeepaliveSettings(time_ms=10_000),
+                "options": {"grpc.http2.ping_timeout_ms": 1},
+            },
+            "grpc.http2.ping_timeout_ms is set both as a setting and in options",
+            id="ping-timeout-twice",
+        ),
+        pytest.param(
+            {
                 "tls": TlsSettings(server_name_override="a.internal"),
                 "options": {"grpc.default_authority": "b.internal"},
             },

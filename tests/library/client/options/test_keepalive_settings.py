@@ -13,15 +13,17 @@ def test_each_field_becomes_its_grpc_channel_option() -> None:
     assert settings.channel_options() == (
         ("grpc.keepalive_time_ms", 10_000),
         ("grpc.keepalive_timeout_ms", 5_000),
+        ("grpc.http2.ping_timeout_ms", 5_000),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
     )
 
 
-def test_everything_but_the_interval_defaults_to_grpcs_own_values() -> None:
+def test_everything_but_the_interval_defaults_to_grpcs_own_keepalive_values() -> None:
     assert dict(KeepaliveSettings(time_ms=30_000).channel_options()) == {
         "grpc.keepalive_time_ms": 30_000,
         "grpc.keepalive_timeout_ms": 20_000,
+        "grpc.http2.ping_timeout_ms": 20_000,
         "grpc.keepalive_permit_without_calls": 0,
         "grpc.http2.max_pings_without_data": 2,
     }
