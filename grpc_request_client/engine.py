@@ -143,7 +143,10 @@ class CallEngine:
         """The invocation with the stage's metadata, and its answer (``None``: send the call)."""
         if id(stage) in self._rewriting:
             pairs, trace_id, correlation_id, request_id = OutgoingMetadata.rewritten(
-                stage.metadata(state, invocation.metadata), self._credentials, invocation.metadata
+                stage.metadata(state, invocation.metadata),
+                self._credentials,
+                invocation.metadata,
+                type(stage),
             )
             invocation = invocation._replace(
                 metadata=pairs,

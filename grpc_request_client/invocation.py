@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterable, Iterable
 from enum import Enum
 from functools import lru_cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 import grpc
@@ -106,6 +107,7 @@ class GrpcInvocation(NamedTuple):
 
 
 _METHODS = GrpcMethodCatalog()
+_NO_METADATA: MappingProxyType[str, str] = MappingProxyType({})  # a request keeping GrpcRequest's
 # The methods of GrpcRequest with a default, asked only of classes that override them.
 _DEFAULTED = (
     "metadata",
@@ -310,10 +312,11 @@ class GrpcInvocationFactory:
         settings = self._settings
         seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            None if "metadata" in inherited else request.metadata(),
+            _NO_METADATA if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
             self._credentials,
             self._ids,
+            type(request),
         )
         return GrpcInvocation(
             request=request,
