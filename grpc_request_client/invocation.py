@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterable, Iterable
 from enum import Enum
 from functools import lru_cache
-from types import MappingProxyType
 from typing import NamedTuple
 
 import grpc
@@ -16,7 +15,13 @@ from grpc_request_client.errors import (
     InvalidGrpcTimeout,
     UnsupportedGrpcMethod,
 )
-from grpc_request_client.metadata import GrpcMetadata, MetadataPairs, OutgoingMetadata, SentIds
+from grpc_request_client.metadata import (
+    NO_METADATA,
+    GrpcMetadata,
+    MetadataPairs,
+    OutgoingMetadata,
+    SentIds,
+)
 from grpc_request_client.methods import GrpcMethod, GrpcMethodCatalog
 from grpc_request_client.options import CompressionChoice, TimeoutSeconds
 from grpc_request_client.policies import RetryPolicy
@@ -107,7 +112,6 @@ class GrpcInvocation(NamedTuple):
 
 
 _METHODS = GrpcMethodCatalog()
-_NO_METADATA: MappingProxyType[str, str] = MappingProxyType({})  # a request keeping GrpcRequest's
 # The methods of GrpcRequest with a default, asked only of classes that override them.
 _DEFAULTED = (
     "metadata",
@@ -312,7 +316,7 @@ class GrpcInvocationFactory:
         settings = self._settings
         seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            _NO_METADATA if "metadata" in inherited else request.metadata(),
+            NO_METADATA if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
             self._credentials,
             self._ids,

@@ -4,6 +4,7 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from difflib import get_close_matches
 from functools import lru_cache
+from types import MappingProxyType
 from typing import cast
 
 from grpc_request_client.context import NO_CONTEXT, RequestContextData, TraceId
@@ -114,6 +115,8 @@ class SensitiveMetadata:
 
 
 MetadataPairs = tuple[tuple[str, MetadataValue], ...]
+# What a request that keeps GrpcRequest's metadata() sends of its own: nothing.
+NO_METADATA: Mapping[str, MetadataValue] = MappingProxyType({})
 
 
 class GrpcMetadata(Mapping[str, MetadataValue]):
@@ -402,7 +405,7 @@ class OutgoingMetadata:
         ``ids``: which ids the client sends.
         """
         added, trace_id, correlation_id, request_id = ids.of(context)
-        if not declared and isinstance(declared, Mapping):
+        if declared is NO_METADATA or (not declared and isinstance(declared, Mapping)):
             if added or credentials:  # nothing at all to send fits
                 cls._fit(added, credentials)
             return added, trace_id, correlation_id, request_id
