@@ -366,9 +366,14 @@ class GrpcInvocationFactory:
         return TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
 
     def _retry(self, request: GrpcRequest) -> RetryPolicy:
-        retry = request.retry_policy() or self._settings.retry
+        retry = request.retry_policy()
+        if retry is None:
+            return self._settings.retry
         if not isinstance(retry, RetryPolicy):
-            raise InvalidGrpcRequest(f"retry_policy() must return a RetryPolicy, got {retry!r}")
+            raise InvalidGrpcRequest(
+                f"{type(request).__qualname__}.retry_policy() must return a RetryPolicy or None, "
+                f"got {retry!r}"
+            )
         return retry
 
     def _compression(self, request: GrpcRequest) -> grpc.Compression | None:
