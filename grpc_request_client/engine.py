@@ -143,7 +143,10 @@ class CallEngine:
         """The invocation with the stage's metadata, and its answer (``None``: send the call)."""
         if id(stage) in self._rewriting:
             pairs, trace_id, correlation_id, request_id = OutgoingMetadata.rewritten(
-                stage.metadata(state, invocation.metadata), self._credentials, invocation.metadata
+                stage.metadata(state, invocation.metadata),
+                self._credentials,
+                invocation.metadata,
+                type(stage),
             )
             invocation = invocation._replace(
                 metadata=pairs,
@@ -228,17 +231,19 @@ class CallEngine:
         first reply arrived is read to its end and never retried.
         """
         number, unknown = 1, False
+        waits = RetryBackoff(invocation.retry, invocation.deadline - invocation.timeout)
         while True:
             backoff = None
             if response is _OPENED:
                 response = yield _RECEIVE, 0.0, invocation
             elif response.status_code() is not _OK:
                 unknown = unknown or response.outcome_unknown()
-                backoff = self._backoff(invocation, response, number)
+                backoff = self._backoff(invocation, response, number, waits)
             _ended(watchers, number, response, backoff)
             if backoff is None:
                 break
             GrpcCallLog.attempt_failed(self._target, invocation, number, response, backoff)
+            waits.slept(backoff)
             yield _SLEEP, backoff, invocation
             timeout = self._attempt_timeout(invocation)
             if timeout < _SHORTEST_USEFUL_ATTEMPT:  # the sleep overran what was left
@@ -249,12 +254,13 @@ class CallEngine:
         return _final(response, number, unknown)
 
     def _backoff(
-        self, invocation: GrpcInvocation, response: GrpcResponse, number: int
+        self, invocation: GrpcInvocation, response: GrpcResponse, number: int, waits: RetryBackoff
     ) -> float | None:
         """Seconds to wait before attempt ``number + 1``; ``None`` when there is to be none.
 
         None when the policy says so for the failure, when attempts run out,
-        or when the backoff would wake after the deadline.
+        or when the wait its tenacity strategy gives (``waits``) would wake
+        after the deadline.
         """
         policy = invocation.retry
         if (
@@ -266,8 +272,9 @@ class CallEngine:
             )
         ):
             return None
-        backoff = RetryBackoff.seconds(policy, number)
-        if self._clock.now() + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
+        now = self._clock.now()
+        backoff = waits.after(number, response, now)
+        if now + backoff >= invocation.deadline - _SHORTEST_USEFUL_ATTEMPT:
             return None
         return backoff
 

@@ -147,12 +147,14 @@ class InvalidGrpcMessage(InvalidGrpcRequest, TypeError):
 class InvalidGrpcMetadata(InvalidGrpcRequest, ValueError):
     """A metadata key or value that gRPC would reject or mangle, or more than a server takes.
 
-    ``key`` names the offending key; the value is never repeated in the message,
-    since metadata values are where credentials travel.
+    ``key`` names the offending key, ``""`` when the metadata as a whole is not
+    a mapping or ``(key, value)`` pairs (then ``reason`` says what it was); the
+    value is never repeated in the message, since metadata values are where
+    credentials travel.
     """
 
     def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"metadata key {key!r}: {reason}")
+        super().__init__(f"metadata key {key!r}: {reason}" if key else reason)
         self.key = key
 
 

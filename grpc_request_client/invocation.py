@@ -15,7 +15,13 @@ from grpc_request_client.errors import (
     InvalidGrpcTimeout,
     UnsupportedGrpcMethod,
 )
-from grpc_request_client.metadata import GrpcMetadata, MetadataPairs, OutgoingMetadata, SentIds
+from grpc_request_client.metadata import (
+    NO_METADATA,
+    GrpcMetadata,
+    MetadataPairs,
+    OutgoingMetadata,
+    SentIds,
+)
 from grpc_request_client.methods import GrpcMethod, GrpcMethodCatalog
 from grpc_request_client.options import CompressionChoice, TimeoutSeconds
 from grpc_request_client.policies import RetryPolicy
@@ -310,10 +316,11 @@ class GrpcInvocationFactory:
         settings = self._settings
         seconds = settings.default_timeout if "timeout" in inherited else self._timeout(request)
         metadata, trace_id, correlation_id, request_id = OutgoingMetadata.build(
-            None if "metadata" in inherited else request.metadata(),
+            NO_METADATA if "metadata" in inherited else request.metadata(),
             RequestContext.get_context(),
             self._credentials,
             self._ids,
+            type(request),
         )
         return GrpcInvocation(
             request=request,
@@ -359,9 +366,14 @@ class GrpcInvocationFactory:
         return TimeoutSeconds.parse(timeout, InvalidGrpcTimeout, "timeout()")
 
     def _retry(self, request: GrpcRequest) -> RetryPolicy:
-        retry = request.retry_policy() or self._settings.retry
+        retry = request.retry_policy()
+        if retry is None:
+            return self._settings.retry
         if not isinstance(retry, RetryPolicy):
-            raise InvalidGrpcRequest(f"retry_policy() must return a RetryPolicy, got {retry!r}")
+            raise InvalidGrpcRequest(
+                f"{type(request).__qualname__}.retry_policy() must return a RetryPolicy or None, "
+                f"got {retry!r}"
+            )
         return retry
 
     def _compression(self, request: GrpcRequest) -> grpc.Compression | None:

@@ -4,13 +4,13 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from difflib import get_close_matches
 from functools import lru_cache
+from types import MappingProxyType
 from typing import cast
 
 from grpc_request_client.context import NO_CONTEXT, RequestContextData, TraceId
 from grpc_request_client.errors import (
     InvalidGrpcClientSettings,
     InvalidGrpcMetadata,
-    InvalidGrpcRequest,
 )
 from grpc_request_client.request import MetadataValue, RequestMetadata
 from grpc_request_client.security import BearerToken
@@ -115,6 +115,8 @@ class SensitiveMetadata:
 
 
 MetadataPairs = tuple[tuple[str, MetadataValue], ...]
+# What a request that keeps GrpcRequest's metadata() sends of its own: nothing.
+NO_METADATA: Mapping[str, MetadataValue] = MappingProxyType({})
 
 
 class GrpcMetadata(Mapping[str, MetadataValue]):
@@ -385,25 +387,29 @@ class OutgoingMetadata:
     @classmethod
     def build(
         cls,
-        declared: RequestMetadata | None,
+        declared: RequestMetadata,
         context: RequestContextData,
         credentials: int = 0,
         ids: SentIds = _DEFAULT_IDS,
+        owner: type[object] = object,
     ) -> tuple[MetadataPairs, str, str, str]:
         """The pairs to send, then the trace, correlation and request ids among them (``""``: none).
 
-        ``declared`` is what the request's ``metadata()`` returned, ``None`` for
-        a request that keeps ``GrpcRequest``'s (no pairs of its own).
+        ``declared`` is what the request's ``metadata()`` returned (an empty
+        mapping for a request that keeps ``GrpcRequest``'s); anything but a
+        mapping or ``(key, value)`` pairs, ``None`` included, raises
+        ``InvalidGrpcMetadata`` naming ``owner`` (the request's class) and what
+        it returned: a request's declared type says ``RequestMetadata``.
 
         ``credentials``: the bytes grpc's call credentials will add (``MetadataSize``);
         ``ids``: which ids the client sends.
         """
         added, trace_id, correlation_id, request_id = ids.of(context)
-        if declared is None or (not declared and isinstance(declared, Mapping)):
+        if declared is NO_METADATA or (not declared and isinstance(declared, Mapping)):
             if added or credentials:  # nothing at all to send fits
                 cls._fit(added, credentials)
             return added, trace_id, correlation_id, request_id
-        pairs, own = cls._declared(declared)
+        pairs, own = cls._declared(declared, owner)
         if not own:
             pairs = (*pairs, *added)
             cls._fit(pairs, credentials)
@@ -419,7 +425,11 @@ class OutgoingMetadata:
 
     @classmethod
     def rewritten(
-        cls, declared: RequestMetadata, credentials: int = 0, sent: MetadataPairs = ()
+        cls,
+        declared: RequestMetadata,
+        credentials: int = 0,
+        sent: MetadataPairs = (),
+        owner: type[object] = object,
     ) -> tuple[MetadataPairs, str, str, str]:
         """Pairs a ``GrpcCallStage`` sends instead, checked as a request's own, and their ids.
 
@@ -434,7 +444,7 @@ class OutgoingMetadata:
         few checked again.
         """
         quick = cls._kept_and_added(declared, sent) if sent and type(declared) is tuple else None
-        pairs, own = cls._declared(declared) if quick is None else quick
+        pairs, own = cls._declared(declared, owner) if quick is None else quick
         cls._fit(pairs, credentials)
         return (
             pairs,
@@ -470,7 +480,7 @@ class OutgoingMetadata:
         added = [item for item in declared if id(item) not in already]
         if not all(type(item) is tuple for item in added):
             return None
-        pairs, _ = cls._declared(added)  # type: ignore[arg-type]  # pairs: checked there
+        pairs, _ = cls._declared(added, object)  # type: ignore[arg-type]  # pairs: checked there
         if len(pairs) != len(added):
             return None
         checked = cast("MetadataPairs", declared)  # every pair: checked now, or kept
@@ -481,11 +491,13 @@ class OutgoingMetadata:
         return checked, own
 
     @classmethod
-    def _declared(cls, declared: RequestMetadata) -> tuple[MetadataPairs, dict[str, str]]:
+    def _declared(
+        cls, declared: RequestMetadata, owner: type[object]
+    ) -> tuple[MetadataPairs, dict[str, str]]:
         """The request's own pairs, checked, and the ids it set itself."""
         pairs: list[tuple[str, MetadataValue]] = []
         own: dict[str, str] = {}
-        for key, value in cls._items(declared):
+        for key, value in cls._items(declared, owner):
             if value is None:
                 continue
             cls._check(key, value)
@@ -495,27 +507,36 @@ class OutgoingMetadata:
         return tuple(pairs), own
 
     @staticmethod
-    def _items(declared: RequestMetadata) -> Iterable[tuple[str, MetadataValue | None]]:
-        """The ``(key, value)`` items; ``InvalidGrpcRequest`` for anything else.
+    def _items(
+        declared: RequestMetadata, owner: type[object]
+    ) -> Iterable[tuple[str, MetadataValue | None]]:
+        """The ``(key, value)`` items; ``InvalidGrpcMetadata`` naming ``owner`` for anything else.
 
-        A str or a list of two-letter strs would otherwise unpack into pairs of
-        letters and be sent as metadata nobody wrote.
+        ``None`` is refused rather than read as "no metadata" (the declared type
+        is ``RequestMetadata``; ``{}`` says none). A str or a list of two-letter
+        strs would otherwise unpack into pairs of letters and be sent as
+        metadata nobody wrote.
         """
         if isinstance(declared, Mapping):
             return declared.items()
         if isinstance(declared, str | bytes) or not isinstance(declared, Iterable):
-            raise InvalidGrpcRequest(
-                "metadata() must return a mapping or (key, value) pairs, "
-                f"got {type(declared).__name__}"
-            )
+            raise OutgoingMetadata._not_pairs(owner, f"returned {type(declared).__name__}")
         items = list(declared)
         for item in items:
             if not (isinstance(item, tuple | list) and len(item) == 2):
-                raise InvalidGrpcRequest(
-                    "metadata() must return a mapping or (key, value) pairs, "
-                    f"got an item that is a {type(item).__name__}"
+                raise OutgoingMetadata._not_pairs(
+                    owner, f"returned an item that is a {type(item).__name__}"
                 )
         return items
+
+    @staticmethod
+    def _not_pairs(owner: type[object], returned: str) -> InvalidGrpcMetadata:
+        who = "metadata()" if owner is object else f"{owner.__qualname__}.metadata()"
+        return InvalidGrpcMetadata(
+            "",
+            f"{who} must return a mapping or (key, value) pairs ({{}} for none), "
+            f"but {returned}; nothing was sent",
+        )
 
     @classmethod
     def _check(cls, key: str, value: MetadataValue) -> None:

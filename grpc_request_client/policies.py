@@ -1,15 +1,19 @@
 """Resilience policies: retries, circuit breaker and bulkhead, as declared settings."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import grpc
+from tenacity import RetryCallState, wait_exponential_jitter
+from tenacity.wait import wait_base
 
 from grpc_request_client.declaration import DeclaredSettings
 from grpc_request_client.declaration import EnvironmentValue as Value
 from grpc_request_client.declaration import SettingCheck as Check
 from grpc_request_client.declaration import SettingDeclaration as Setting
+from grpc_request_client.errors import InvalidGrpcClientSettings
 from grpc_request_client.options import MAX_SECONDS, TimeoutSeconds
 
 
@@ -116,6 +120,79 @@ _BACKOFF = Check.number(
 )
 _MULTIPLIER = Check.number(lambda value: 1 <= value < math.inf, "a finite number >= 1")
 
+WaitStrategy = Callable[[RetryCallState], float]
+
+
+class RetryWait(wait_base):
+    """A tenacity wait strategy held as a setting: equal to another of the same shape.
+
+    tenacity's strategies compare by identity, so two ``RetryPolicy`` objects
+    built alike from ``wait_random_exponential(max=2)`` would differ, and
+    clients configured alike would not share their channel (``ChannelRegistry``
+    keys on the settings). The shape is the strategy's class and attributes,
+    those that are strategies compared the same way (``wait_combine``,
+    ``wait_chain``); a plain function is itself. Called, it is the strategy;
+    ``strategy`` is the object given.
+    """
+
+    def __init__(self, strategy: WaitStrategy) -> None:
+        self.strategy = strategy
+        self._shape = _shape(strategy)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        return self.strategy(retry_state)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RetryWait) and self._shape == other._shape
+
+    def __hash__(self) -> int:
+        return hash(self._shape)
+
+    def __repr__(self) -> str:
+        return _described(self.strategy)
+
+    @staticmethod
+    def parse(value: object, name: str) -> "RetryWait | None":
+        """``None`` (the fields' exponential backoff) or a strategy; the error names ``name``."""
+        if value is None or isinstance(value, RetryWait):
+            return value
+        if isinstance(value, wait_base) or (callable(value) and not isinstance(value, type)):
+            return RetryWait(value)
+        raise InvalidGrpcClientSettings(
+            f"{name} must be a tenacity wait strategy (such as wait_exponential_jitter(...), "
+            f"wait_random_exponential(...), or a callable of a RetryCallState), "
+            f"got {type(value).__name__}"
+        )
+
+
+def _shape(value: object) -> object:
+    """What makes ``value`` the strategy it is, hashable: class and attributes, recursively."""
+    if isinstance(value, RetryWait):
+        return value._shape
+    if isinstance(value, list | tuple):
+        return tuple(_shape(item) for item in value)
+    attributes = getattr(value, "__dict__", None) if isinstance(value, wait_base) else None
+    if attributes is not None:
+        return (type(value), tuple((key, _shape(item)) for key, item in sorted(attributes.items())))
+    try:
+        hash(value)
+    except TypeError:
+        return id(value)  # kept alive by the strategy holding it
+    return value
+
+
+def _described(value: object) -> str:
+    """A strategy as it was built: ``wait_random_exponential(max=2, ...)``, not an address."""
+    if isinstance(value, RetryWait):
+        return _described(value.strategy)
+    if isinstance(value, list | tuple):
+        return f"[{', '.join(_described(item) for item in value)}]"
+    attributes = getattr(value, "__dict__", None) if isinstance(value, wait_base) else None
+    if attributes is None:
+        return getattr(value, "__qualname__", None) or repr(value)
+    shown = ", ".join(f"{key}={_described(item)}" for key, item in attributes.items())
+    return f"{type(value).__name__}({shown})"
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -128,16 +205,22 @@ class RetryPolicy:
     broke after the request was written (grpc's doc/statuscodes.md). So a
     request that is not idempotent is sent again only when the failed attempt
     is proven never to have left the client (``SendEvidence``: no connection
-    could be made, no address resolved, call credentials failed). Backoff is exponential with jitter
-    (tenacity's ``wait_exponential_jitter``): ``initial_backoff * multiplier **
-    (n - 1)`` plus up to ``jitter`` seconds, capped at ``max_backoff``. All
+    could be made, no address resolved, call credentials failed). Backoff is
+    tenacity's: ``wait``, any tenacity wait strategy (``wait_random_exponential(
+    multiplier=0.1, max=2)``, ``wait_fixed(0.2) + wait_random(0, 0.1)``...),
+    asked for each wait with the call's ``RetryCallState`` (see ``RetryBackoff``);
+    without one, ``wait_exponential_jitter`` from the four backoff fields:
+    ``initial_backoff * multiplier ** (n - 1)`` plus up to ``jitter`` seconds,
+    capped at ``max_backoff`` (fields ignored when ``wait`` is given). A wait
+    that would end past the call's deadline is not slept: the call ends. All
     attempts share the request's timeout; ``attempt_timeout`` optionally caps
     each one, which is what gives a DEADLINE_EXCEEDED retry time to succeed
     (not a server-streaming or bidi attempt, which lasts its whole stream).
 
     Each field declares its check and its environment variable (``RETRY_`` and
-    the field, upper-cased); a value no check takes, ``True`` for a number
-    included, raises ``InvalidGrpcClientSettings`` naming the field.
+    the field, upper-cased; ``wait`` has none, being code); a value no check
+    takes, ``True`` for a number included, raises ``InvalidGrpcClientSettings``
+    naming the field.
     """
 
     max_attempts: int = field(
@@ -167,6 +250,7 @@ class RetryPolicy:
             read=Value.optional(Value.number),
         ),
     )
+    wait: WaitStrategy | None = field(default=None, metadata=Setting.meta(RetryWait.parse))
 
     @classmethod
     def disabled(cls) -> "RetryPolicy":
@@ -174,6 +258,17 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         DeclaredSettings.normalize(self)
+
+    def strategy(self) -> WaitStrategy:
+        """The tenacity wait strategy: ``wait``, or the exponential backoff the fields describe."""
+        if self.wait is not None:
+            return self.wait
+        return wait_exponential_jitter(
+            multiplier=self.initial_backoff,
+            max=self.max_backoff,
+            exp_base=self.multiplier,
+            jitter=self.jitter,
+        )
 
     def retries(self, code: grpc.StatusCode, idempotent: bool, never_sent: bool) -> bool:
         """Whether an attempt that failed with ``code`` is tried again.

@@ -1,6 +1,7 @@
 """Resilience mechanics: the clock, bulkhead, circuit breaker and retry backoff."""
 
 import asyncio
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -8,8 +9,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import grpc
-from tenacity import RetryCallState, Retrying, wait_exponential_jitter
+from tenacity import RetryAction, RetryCallState, Retrying, stop_after_attempt
 
+from grpc_request_client.errors import InvalidGrpcClientSettings
 from grpc_request_client.lifecycle import AfterFork
 from grpc_request_client.policies import BulkheadPolicy, CircuitBreakerPolicy, RetryPolicy
 from grpc_request_client.response import GrpcResponse
@@ -406,30 +408,70 @@ class Rejection:
         )
 
 
-_NEVER_RUN = Retrying()  # a RetryCallState names its owner; the strategy only reads the number
-
-
 class RetryBackoff:
-    """How long to wait after failed attempt ``number``, drawn by tenacity's exponential jitter.
+    """One call's tenacity ``RetryCallState``, and the waits its strategy draws from it.
 
-    ``initial_backoff * multiplier ** (number - 1)`` plus up to ``jitter``
-    seconds, capped at ``max_backoff`` (tenacity's ``wait_exponential_jitter``).
-    Only the strategy is tenacity's: whether to retry at all, and whether the
-    wait still fits before the deadline, are decided by ``CallEngine``, once
-    for ``call`` and ``call_async``.
+    Made when a call's first attempt fails; ``after(number, response, now)``
+    records attempt ``number``'s outcome as tenacity does (``attempt_number``,
+    ``outcome``: a future holding the ``GrpcResponse``, ``outcome_timestamp``),
+    then asks the policy's strategy (``RetryPolicy.strategy()``) for the wait.
+    ``slept(seconds)`` adds a wait taken to ``idle_for`` and ``next_action``.
+    Times are the client's ``Clock`` (seconds; ``start_time`` is when the call
+    began), so ``seconds_since_start`` reads as in tenacity. ``retry_object``
+    is a ``Retrying`` with the strategy and ``stop_after_attempt(max_attempts)``;
+    only the strategy is run: whether to retry at all, and whether the wait
+    still fits before the deadline, are decided by ``CallEngine``, once for
+    ``call`` and ``call_async``.
     """
 
-    @staticmethod
-    def seconds(policy: RetryPolicy, number: int) -> float:
-        strategy = wait_exponential_jitter(
-            multiplier=policy.initial_backoff,
-            max=policy.max_backoff,
-            exp_base=policy.multiplier,
-            jitter=policy.jitter,
+    __slots__ = ("_policy", "_started", "_state")
+
+    def __init__(self, policy: RetryPolicy, started: float) -> None:
+        self._policy = policy
+        self._started = started
+        self._state: RetryCallState | None = (
+            None  # made when first asked: most failures are not retried
         )
-        state = RetryCallState(_NEVER_RUN, None, (), {})
+
+    def after(self, number: int, response: GrpcResponse, now: float) -> float:
+        """Seconds to wait after attempt ``number`` ended with ``response`` at ``now``.
+
+        Raises ``InvalidGrpcClientSettings`` naming the strategy when it gives
+        anything but a finite number of seconds >= 0.
+        """
+        state = self._state or self._new_state()
         state.attempt_number = number
-        return float(strategy(state))
+        state.set_result(response)
+        state.outcome_timestamp = now
+        strategy = state.retry_object.wait
+        seconds = strategy(state)
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not (0 <= seconds < math.inf)
+        ):
+            raise InvalidGrpcClientSettings(
+                f"retry wait {self._policy.wait or strategy!r} gave {seconds!r} after "
+                f"attempt {number}: a wait must be a finite number of seconds >= 0"
+            )
+        return float(seconds)
+
+    def slept(self, seconds: float) -> None:
+        """The call waits ``seconds`` before its next attempt."""
+        if self._state is not None:
+            self._state.upcoming_sleep = seconds
+            self._state.next_action = RetryAction(seconds)
+            self._state.idle_for += seconds
+
+    def _new_state(self) -> RetryCallState:
+        owner = Retrying(
+            wait=self._policy.strategy(),
+            stop=stop_after_attempt(self._policy.max_attempts),
+            reraise=True,
+        )
+        state = self._state = RetryCallState(owner, None, (), {})
+        state.start_time = self._started
+        return state
 
 
 class SystemClock(Clock):

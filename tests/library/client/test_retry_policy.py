@@ -156,15 +156,25 @@ async def test_a_request_can_bring_its_own_policy(server: RunningServer, invoke:
     assert not response.is_success()
 
 
+@pytest.mark.parametrize(
+    "returned",
+    [pytest.param(3, id="int"), pytest.param(False, id="false"), pytest.param(0, id="zero")],
+)
 async def test_a_request_returning_something_else_as_its_policy_is_refused(
-    client: GrpcClient, invoke: Invoke
+    server: RunningServer, client: GrpcClient, invoke: Invoke, returned: object
 ) -> None:
+    """A falsy value is no ``None``: it is refused, not read as "the client's policy"."""
+
     class Confused(ScriptedRequest):
         def retry_policy(self) -> RetryPolicy:
-            return 3  # type: ignore[return-value]
+            return returned  # type: ignore[return-value]
 
-    with pytest.raises(InvalidGrpcRequest, match="retry_policy\\(\\) must return a RetryPolicy"):
+    with pytest.raises(
+        InvalidGrpcRequest, match=r"Confused\.retry_policy\(\) must return a RetryPolicy"
+    ):
         await invoke(client, Confused("1"))
+
+    assert server.service.received == []
 
 
 async def test_grpc_cores_own_retry_policy_cannot_multiply_attempts(

@@ -5,7 +5,9 @@ from structlog.testing import capture_logs
 
 from grpc_request_client import (
     CircuitBreakerPolicy,
+    GrpcCallStage,
     GrpcClient,
+    GrpcInvocation,
     InvalidGrpcMetadata,
     InvalidGrpcRequest,
     RequestContext,
@@ -16,9 +18,11 @@ from grpc_request_client.context import TraceId
 from grpc_request_client.metadata import (
     ENTRY_OVERHEAD,
     MAX_METADATA_BYTES,
+    MetadataPairs,
     OutgoingMetadata,
     SentIds,
 )
+from grpc_request_client.testing import FakeGrpcClient
 from tests.conftest import Invoke
 from tests.Support.FakeClock import FakeClock
 from tests.Support.RunningServer import RunningServer
@@ -82,8 +86,60 @@ async def test_the_error_never_repeats_the_value(client: GrpcClient, invoke: Inv
 async def test_metadata_that_is_neither_a_mapping_nor_pairs_is_refused(
     client: GrpcClient, invoke: Invoke, metadata: Any
 ) -> None:
-    with pytest.raises(InvalidGrpcRequest, match="must return a mapping or \\(key, value\\) pairs"):
+    with pytest.raises(
+        InvalidGrpcMetadata,
+        match=r"ScriptedRequest\.metadata\(\) must return a mapping or \(key, value\) pairs",
+    ):
         await invoke(client, ScriptedRequest("1", metadata=metadata))
+
+
+class NoMetadataRequest(ScriptedRequest):
+    """Breaks its declared type: ``metadata()`` says ``RequestMetadata`` and returns ``None``."""
+
+    def metadata(self) -> Any:
+        return None
+
+
+async def test_metadata_returned_as_none_is_refused_by_name_before_anything_is_sent(
+    server: RunningServer, client: GrpcClient, invoke: Invoke
+) -> None:
+    with pytest.raises(InvalidGrpcMetadata) as raised:
+        await invoke(client, NoMetadataRequest("1"))
+
+    assert str(raised.value) == (
+        "NoMetadataRequest.metadata() must return a mapping or (key, value) pairs ({} for none), "
+        "but returned NoneType; nothing was sent"
+    )
+    assert isinstance(raised.value, InvalidGrpcRequest)
+    assert server.service.received == []
+
+
+async def test_the_fake_client_refuses_metadata_returned_as_none_as_the_real_one_does(
+    invoke: Invoke,
+) -> None:
+    with FakeGrpcClient("users:50051") as fake:
+        with pytest.raises(InvalidGrpcMetadata, match=r"NoMetadataRequest\.metadata\(\)"):
+            await invoke(fake, NoMetadataRequest("1"))
+
+        assert fake.calls == ()
+
+
+class NoneStage(GrpcCallStage[None]):
+    def start(self, invocation: GrpcInvocation) -> None:
+        return None
+
+    def metadata(self, state: None, metadata: MetadataPairs) -> Any:
+        return None
+
+
+async def test_a_stage_whose_metadata_returns_none_is_refused_by_name(
+    server: RunningServer, invoke: Invoke
+) -> None:
+    client = GrpcClient(server.target, default_timeout=10.0, stages=(NoneStage(),))
+    with client, pytest.raises(InvalidGrpcMetadata, match=r"NoneStage\.metadata\(\) must return"):
+        await invoke(client, ScriptedRequest("1"))
+
+    assert server.service.received == []
 
 
 def test_a_key_checked_once_is_still_checked_against_its_value() -> None:
