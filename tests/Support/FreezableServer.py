@@ -1,5 +1,4 @@
 import contextlib
-import multiprocessing
 import os
 import signal
 import threading
@@ -10,6 +9,7 @@ from multiprocessing.connection import Connection
 import grpc
 
 from protos import user_pb2
+from tests.Support.SpawnedChild import SpawnedChild
 
 
 def _serve(report: Connection) -> None:
@@ -65,11 +65,7 @@ class FreezableServer:
     """
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
+        self._pipe, self._process = SpawnedChild.start(_serve)
         self.port: int = self._pipe.recv()
 
     @property

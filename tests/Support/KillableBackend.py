@@ -1,10 +1,10 @@
-import multiprocessing
 from concurrent import futures
 from multiprocessing.connection import Connection
 
 import grpc
 
 from protos import user_pb2
+from tests.Support.SpawnedChild import SpawnedChild
 
 
 def _serve(report: Connection) -> None:
@@ -38,11 +38,7 @@ class KillableBackend:
     """
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
+        self._pipe, self._process = SpawnedChild.start(_serve)
         self.port: int = self._pipe.recv()
         self.name = f"backend-{self.port}"
 

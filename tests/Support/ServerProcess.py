@@ -1,7 +1,7 @@
-import multiprocessing
 from multiprocessing.connection import Connection
 
 from tests.Support.RunningServer import RunningServer
+from tests.Support.SpawnedChild import SpawnedChild
 
 
 def _serve(report: Connection) -> None:
@@ -27,11 +27,7 @@ class ServerProcess:
     """
 
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), daemon=True)
-        self._process.start()
-        child.close()
+        self._pipe, self._process = SpawnedChild.start(_serve)
         self.target: str = self._pipe.recv()
 
     def stop(self) -> None:
